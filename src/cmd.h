@@ -1,0 +1,7 @@
+/* Subcommands of the ticketgate binary; each returns the exit status. */
+#ifndef TICKETGATE_CMD_H
+#define TICKETGATE_CMD_H
+
+int tg_cmd_parse(int argc, char **argv);
+
+#endif
