@@ -254,14 +254,11 @@ has_token(const char *list, const char *key, size_t klen)
  * '.' read as '_', then module names (never with a '.'). No name occurs
  * twice in the table, so one pass finds what Python finds. */
 static const struct codec *
-lookup(const char *label)
+scan(const char *key)
 {
-	char key[40], key2[40];
-	size_t klen, i;
+	char key2[40];
+	size_t klen = strlen(key), i;
 
-	if (label == NULL || !normalize(label, key, sizeof(key)))
-		return NULL;
-	klen = strlen(key);
 	for (i = 0; i <= klen; i++)
 		key2[i] = key[i] == '.' ? '_' : key[i];
 	for (i = 0; i < TG_N(codecs); i++) {
@@ -275,6 +272,29 @@ lookup(const char *label)
 			return &codecs[i];
 	}
 	return NULL;
+}
+
+/* The scan takes microseconds and callers retry one label many times
+ * (a character at a time in headers): each thread remembers the last. */
+static const struct codec *
+lookup(const char *label)
+{
+	static _Thread_local char last[40];
+	static _Thread_local const struct codec *last_codec;
+	char key[40];
+
+	if (label == NULL)
+		return NULL;
+	if (last[0] != '\0' && strcmp(label, last) == 0)
+		return last_codec;
+	if (!normalize(label, key, sizeof(key)))
+		return NULL;
+	last_codec = scan(key);
+	if (strlen(label) < sizeof(last))
+		strcpy(last, label);
+	else
+		last[0] = '\0';
+	return last_codec;
 }
 
 bool

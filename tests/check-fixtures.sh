@@ -9,7 +9,7 @@ data=$2
 fail=0 n=0
 for eml in "$data"/*.eml; do
 	exp=${eml%.eml}.expected
-	[ -f "$exp" ] || continue
+	[ -f "$exp" ] || [ "${TG_UPDATE_EXPECTED:-}" = 1 ] || continue
 	n=$((n + 1))
 	got=$("$bin" parse "$eml")
 	if [ "${TG_UPDATE_EXPECTED:-}" = 1 ]; then

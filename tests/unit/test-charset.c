@@ -292,6 +292,10 @@ static const struct known_case known_cases[] = {
 	{ "\"utf-8\"", true },
 	{ "utf-8\xa0", true },
 	{ "x-mac-roman", false }, { "ucs-2", false }, { NULL, false },
+	/* the last label is remembered: a long one must not reuse it */
+	{ "utf-8", true },
+	{ "utf-8 with a label far too long for any charset name", false },
+	{ "utf-8", true }, { "x-unknown", false }, { "x-unknown", false },
 };
 
 struct valid_case {

@@ -181,6 +181,22 @@ static const struct case2047 cases[] = {
 	{ "=\?utf-8\?b\?====\?=", "=\?utf-8\?b\?====\?=" },
 	/* b lone pad after one char */
 	{ "=\?utf-8\?b\?a=\?=", "a=" },
+	/* iso-2022-jp with utf-8 bytes in ascii mode */
+	{ "=\?iso-2022-jp\?q\?caf=C3=A9\?=", "caf\xc3\xa9" },
+	/* iso-2022-jp 8-bit byte in 2-byte mode: literal */
+	{ "=\?iso-2022-jp\?q\?=1B$B$3=85s=1B(B\?=", "=\?iso-2022-jp\?q\?=1B$B$3=85s=1B(B\?=" },
+	/* iso-2022-jp truncated escape: literal */
+	{ "=\?iso-2022-jp\?q\?ab=1B$\?=", "=\?iso-2022-jp\?q\?ab=1B$\?=" },
+	/* shift_jis with a bad byte in the middle (Python: '\u3053\ufffd\u3093') */
+	{ "=\?shift_jis\?q\?=82=B1=FF=82=F1\?=", "\xe3\x81\x93\xc3\xbf\xe3\x82\x93" },
+	/* gb2312 with a bad lead byte (Python: '\u4f60\ufffd\u597d') */
+	{ "=\?gb2312\?b\?xOP/usM=\?=", "\xe4\xbd\xa0\xc3\xbf\xe5\xa5\xbd" },
+	/* failed word takes glued words with it */
+	{ "=\?iso-2022-jp\?q\?ab=1B$\?==\?utf-8\?q\?x\?= y", "=\?iso-2022-jp\?q\?ab=1B$\?==\?utf-8\?q\?x\?= y" },
+	/* koi8-r */
+	{ "=\?koi8-r\?b\?8NLJ18XU\?=", "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82" },
+	/* charset label normalised */
+	{ "=\?UTF8\?Q\?caf=C3=A9\?= =\?Latin-1\?Q\?caf=E9\?=", "caf\xc3\xa9""caf\xc3\xa9" },
 };
 
 static void
