@@ -27,6 +27,8 @@ enum kind {
 	K_UTF16,   /* a BOM picks the byte order and is dropped; else LE */
 	K_UTF32,
 	K_UTF7,    /* own decoder: glibc's rejects '~', '\\' and controls */
+	K_EUCKR,   /* iconv, plus Python's eight-byte syllables (below) */
+	K_JP2,     /* iconv, plus Python's own escape for GB 2312 */
 	K_TABLE,   /* single-byte: a table built from iconv one byte at a
 		    * time, so glibc cannot compose cp1255/cp1258 marks */
 	K_ICONV,   /* multibyte or stateful: iconv over the whole input */
@@ -42,13 +44,14 @@ struct codec {
 
 /* Left different from Python, all rare in mail:
  * - cp932: Python also takes Windows' single bytes 0x80, 0xA0, 0xFD-0xFF;
- * - gb18030 0xFE51/52/53/6C/76/91: private use in Python, CJK Ext. B here;
- * - euc_kr: Python composes KS X 1001 Annex 3 eight-byte syllables, an
- *   error here as a lone 0xA4D4 is in Python;
+ * - gb18030: 0xFE51/52/53/6C/76/91 are private use in Python, CJK Ext. B
+ *   here; Python also takes 18 four-byte codes glibc lacks (0x82359037..);
  * - big5hkscs: glibc lacks 7 codes (0xA15A...) and has HKSCS-2008's 68;
  * - big5: 8 codes of 0xF9D6-0xF9FE decode here, Python rejects them;
- * - iso2022_*: escape sequences one side does not know are literal text
- *   for Python but an error for glibc, and the other way round.
+ * - johab: Python takes 17 jamo codes (0x8441...) that glibc rejects;
+ * - utf_7: a lone surrogate, which Python passes on, is an error here;
+ * - iso2022_*: malformed escape sequences are literal text for one side
+ *   and an error for the other.
  * Everything else was checked to match byte for byte. */
 #define SUB(from, to) { from, from, to }
 
@@ -58,9 +61,7 @@ static const struct fix fix_sjis[] = {	/* JIS X 0201 Roman vs ASCII */
 static const struct fix fix_eucjp[] = {
 	{ 0x80, 0x9F, BAD }, SUB(0xFF5E, '~'),
 };
-static const struct fix fix_euckr[] = {
-	{ 0x80, 0x9F, BAD }, SUB(0x3164, BAD), SUB(0x327E, BAD),
-};
+static const struct fix fix_euckr[] = { { 0x80, 0x9F, BAD }, SUB(0x327E, BAD) };
 static const struct fix fix_johab[] = { SUB(0x20A9, '\\'), SUB(0x327E, BAD) };
 static const struct fix fix_gbk[] = { SUB(0x20AC, BAD) };
 static const struct fix fix_gb18030[] = { /* glibc has the 2005 edition */
@@ -102,11 +103,12 @@ static const struct fix fix_maccyr[] = { SUB(0xA4, 0x20AC) };
 static const struct fix fix_cp273[] = { SUB(0xAF, 0x203E) };
 static const struct fix fix_cp1026[] = { SUB(0x20AC, 0xA4) };
 
+#define FIX(f) f, TG_N(f)
 #define OWN(n, ic, k) { n, ic, k, NULL, 0 }
 #define SB(n, ic) { n, ic, K_TABLE, NULL, 0 }
-#define SBF(n, ic, f) { n, ic, K_TABLE, f, TG_N(f) }
+#define SBF(n, ic, f) { n, ic, K_TABLE, FIX(f) }
 #define MB(n, ic) { n, ic, K_ICONV, NULL, 0 }
-#define MBF(n, ic, f) { n, ic, K_ICONV, f, TG_N(f) }
+#define MBF(n, ic, f) { n, ic, K_ICONV, FIX(f) }
 #define WIN(n) SB("cp" #n " " #n " windows_" #n " cp_" #n, "CP" #n)
 #define DOS(n) SB("cp" #n " " #n " csibm" #n " ibm" #n, "CP" #n)
 
@@ -114,7 +116,9 @@ static const struct fix fix_cp1026[] = { SUB(0x20AC, 0xA4) };
  * encodings/aliases.py. Python lacks some labels real mail uses; these
  * unambiguous ones are added: x_sjis, windows_31j, windows_874, x_euc_jp,
  * iso_8859_8_i (same bytes as 8859-8), x_gbk and cp_1250...cp_1258.
- * ks_c_5601_1987 stays euc_kr as in Python, not cp949. Left out, so
+ * ks_c_5601_1987 is read as cp949 (Python: euc_kr), the superset Outlook
+ * actually writes under that label; text valid in euc_kr decodes the same.
+ * Left out, so
  * unknown: Python codecs glibc lacks or decodes differently (hz, cp720,
  * cp856, cp875, cp1006, cp424, most mac_*, palmos, the JIS X 0213 ones,
  * iso2022_jp_1/_ext) and the bytes-to-bytes ones (base64, rot13...). */
@@ -194,9 +198,9 @@ static const struct codec codecs[] = {
 	    "SJIS", fix_sjis),
 	MB("cp932 932 ms932 ms_kanji mskanji windows_31j", "CP932"),
 	MBF("euc_jp eucjp u_jis ujis x_euc_jp", "EUC-JP", fix_eucjp),
-	MBF("euc_kr euckr korean ks_c_5601 ks_c_5601_1987 ks_x_1001 ksc5601 "
-	    "ksx1001 x_mac_korean", "EUC-KR", fix_euckr),
-	MB("cp949 949 ms949 uhc", "CP949"),
+	{ "euc_kr euckr korean ks_x_1001 ksc5601 ksx1001 x_mac_korean",
+	  "EUC-KR", K_EUCKR, FIX(fix_euckr) },
+	MB("cp949 949 ms949 uhc ks_c_5601 ks_c_5601_1987", "CP949"),
 	MBF("johab cp1361 ms1361", "JOHAB", fix_johab),
 	MB("gb2312 chinese csiso58gb231280 euc_cn euccn eucgb2312_cn "
 	    "gb2312_1980 gb2312_80 iso_ir_58 x_mac_simp_chinese", "EUC-CN"),
@@ -206,7 +210,7 @@ static const struct codec codecs[] = {
 	MBF("cp950 950 ms950", "BIG5", fix_cp950),
 	MBF("big5hkscs big5_hkscs hkscs", "BIG5-HKSCS", fix_hkscs),
 	MB("iso2022_jp csiso2022jp iso2022jp iso_2022_jp", "ISO-2022-JP"),
-	MB("iso2022_jp_2 iso2022jp_2 iso_2022_jp_2", "ISO-2022-JP-2"),
+	OWN("iso2022_jp_2 iso2022jp_2 iso_2022_jp_2", "ISO-2022-JP-2", K_JP2),
 	MB("iso2022_jp_3 iso2022jp_3 iso_2022_jp_3", "ISO-2022-JP-3"),
 	MB("iso2022_kr csiso2022kr iso2022kr iso_2022_kr", "ISO-2022-KR"),
 };
@@ -569,7 +573,7 @@ conv_table(const struct slot *s, const unsigned char *p, size_t len,
 
 static int
 conv_iconv(const struct slot *s, const unsigned char *p, size_t len,
-	   struct stage *st)
+	   bool last, struct stage *st)
 {
 	char *ip = (char *)p; /* iconv() never writes through it */
 	unsigned char u[4096];
@@ -579,8 +583,8 @@ conv_iconv(const struct slot *s, const unsigned char *p, size_t len,
 		char *op = (char *)u;
 		size_t ol = sizeof(u), r;
 
-		/* after the input, a call with NULL lets a stateful decoder
-		 * emit what it holds back */
+		/* after the last input, a call with NULL lets a stateful
+		 * decoder emit what it holds back */
 		r = flushing ? iconv(s->cd, NULL, NULL, &op, &ol)
 			     : iconv(s->cd, &ip, &len, &op, &ol);
 		if (r == (size_t)-1 && errno != E2BIG)
@@ -594,11 +598,93 @@ conv_iconv(const struct slot *s, const unsigned char *p, size_t len,
 			stage_cp(st, cp);
 		}
 		if (r != (size_t)-1) {
-			if (flushing)
+			if (flushing || !last)
 				return 0;
 			flushing = true;
 		}
 	}
+}
+
+/* Jamo index of each KS X 1001 letter 0xA4A1-0xA4BE as an initial and as
+ * a final consonant, -1 where it cannot be one. */
+static const signed char jamo_initial[30] = {
+	0, 1, -1, 2, -1, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1,
+	6, 7, 8, -1, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+};
+static const signed char jamo_final[30] = {
+	1, 2, 3, 4, 5, 6, 7, -1, 8, 9, 10, 11, 12, 13, 14, 15,
+	16, 17, -1, 18, 19, 20, 21, 22, -1, 23, 24, 25, 26, 27,
+};
+
+/* KS X 1001 Annex 3, which Python's euc_kr reads and writes: a syllable
+ * outside the charset is the filler 0xA4D4 and three jamo 0xA4xx
+ * (initial, medial, final or filler). Anything else after the filler
+ * is an error, as in Python. */
+static uint32_t
+makeup_syllable(const unsigned char *p, size_t n)
+{
+	int ini, med, fin;
+
+	if (n < 8 || p[2] != 0xA4 || p[4] != 0xA4 || p[6] != 0xA4 ||
+	    p[3] < 0xA1 || p[3] > 0xBE || p[5] < 0xBF || p[5] > 0xD3 ||
+	    (p[7] != 0xD4 && (p[7] < 0xA1 || p[7] > 0xBE)))
+		return BAD;
+	ini = jamo_initial[p[3] - 0xA1];
+	med = p[5] - 0xBF;
+	fin = p[7] == 0xD4 ? 0 : jamo_final[p[7] - 0xA1];
+	if (ini < 0 || fin < 0)
+		return BAD;
+	return 0xAC00 + (uint32_t)(ini * 588 + med * 28 + fin);
+}
+
+/* Walks the input as Python does (ASCII bytes alone, others in pairs):
+ * iconv decodes the runs between eight-byte syllables. */
+static int
+conv_euckr(const struct slot *s, const unsigned char *p, size_t len,
+	   struct stage *st)
+{
+	size_t i = 0, run = 0;
+	uint32_t cp;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (i + 1 < len && p[i] == 0xA4 && p[i + 1] == 0xD4) {
+			cp = makeup_syllable(p + i, len - i);
+			if (cp == BAD ||
+			    conv_iconv(s, p + run, i - run, false, st) < 0)
+				return -1;
+			stage_cp(st, cp);
+			i += 8;
+			run = i;
+			continue;
+		}
+		i += 2;
+	}
+	return conv_iconv(s, p + run, len - run, true, st);
+}
+
+/* Python's iso2022_jp_2 writes GB 2312 as ESC $ ( A, which glibc does not
+ * know; both know ESC $ A. */
+static int
+conv_jp2(const struct slot *s, const unsigned char *p, size_t len,
+	 struct stage *st)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i + 4 <= len; i++) {
+		if (p[i] != 0x1B || memcmp(p + i, "\x1B$(A", 4) != 0)
+			continue;
+		if (conv_iconv(s, p + run, i - run, false, st) < 0 ||
+		    conv_iconv(s, (const unsigned char *)"\x1B$A", 3, false,
+			       st) < 0)
+			return -1;
+		run = i + 4;
+		i += 3;
+	}
+	return conv_iconv(s, p + run, len - run, true, st);
 }
 
 static int
@@ -712,8 +798,12 @@ tg_charset_to_utf8(const char *charset, const char *in, size_t len,
 		rc = -1;
 	else if (c->kind == K_TABLE)
 		rc = conv_table(s, p, len, &st);
+	else if (c->kind == K_EUCKR)
+		rc = conv_euckr(s, p, len, &st);
+	else if (c->kind == K_JP2)
+		rc = conv_jp2(s, p, len, &st);
 	else
-		rc = conv_iconv(s, p, len, &st);
+		rc = conv_iconv(s, p, len, true, &st);
 	if (rc == 0) {
 		stage_flush(&st);
 	} else {

@@ -1,10 +1,18 @@
-/* HTML5 named character references, as Python's html.entities.html5
- * knows them (2231 names; names without ';' are the legacy ones that may
- * appear without it). Sorted bytewise for binary search. Generated with:
+/* Character references as Python's html.unescape decodes them, for
+ * html.c alone (which includes this once): the HTML5 name table and the
+ * decoder. The table is all 2231 names of html.entities.html5; those
+ * without ';' are the legacy ones allowed without it. Sorted bytewise for
+ * binary search; generated with
  *   python3 -c 'from html.entities import html5 as h; [print("\t{\"%s\", 0x%X, 0x%X}," % (k, ord(v[0]), ord(v[1]) if len(v) > 1 else 0)) for k, v in sorted(h.items(), key=lambda e: e[0].encode())]'
- * Included only by html.c. */
+ */
 #ifndef TICKETGATE_HTML_ENTITIES_H
 #define TICKETGATE_HTML_ENTITIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "ticketgate/util.h"
 
 struct entity {
 	const char *name;
@@ -2244,5 +2252,135 @@ static const struct entity entities[] = {
 	{"zwj;", 0x200D, 0x0},
 	{"zwnj;", 0x200C, 0x0},
 };
+
+static bool
+is_alpha(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static bool
+is_digit(unsigned char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static int
+hex_val(unsigned char ch)
+{
+	if (is_digit(ch))
+		return ch - '0';
+	ch = (unsigned char)tg_ascii_tolower(ch);
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+static const struct entity *
+entity_find(const char *name, size_t len)
+{
+	size_t lo = 0, hi = TG_N(entities);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		size_t elen = strlen(entities[mid].name);
+		int r = memcmp(entities[mid].name, name, elen < len ? elen : len);
+
+		if (r == 0)
+			r = (elen > len) - (elen < len);
+		if (r == 0)
+			return &entities[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* What html.unescape makes of &#num;: C1 controls are read as
+ * Windows-1252, the way broken senders meant them. */
+static int
+numeric_ref(unsigned long v, unsigned cp[2])
+{
+	static const unsigned short cp1252[32] = {
+		0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021,
+		0x2C6, 0x2030, 0x160, 0x2039, 0x152, 0x8D, 0x17D, 0x8F,
+		0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+		0x2DC, 0x2122, 0x161, 0x203A, 0x153, 0x9D, 0x17E, 0x178,
+	};
+
+	if (v >= 0x80 && v <= 0x9F) {
+		cp[0] = cp1252[v - 0x80];
+		return 1;
+	}
+	if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+		cp[0] = 0xFFFD;
+		return 1;
+	}
+	/* Python drops these; 0x0D is its one exception */
+	if ((v >= 1 && v <= 8) || v == 0x0B || (v >= 0x0E && v <= 0x1F) ||
+	    v == 0x7F || (v >= 0xFDD0 && v <= 0xFDEF) ||
+	    (v & 0xFFFE) == 0xFFFE)
+		return 0;
+	cp[0] = (unsigned)v;
+	return 1;
+}
+
+/* Decodes the character reference at p[0] == '&' the way html.unescape
+ * does (names of up to 32 characters, legacy names without ';' even as a
+ * prefix: "&copy2024"). In attributes, a browser leaves "&copy=" alone,
+ * which keeps query strings intact. Returns the bytes consumed and sets
+ * *ncp (0..2) code points, or returns 0 when this is no reference. */
+static size_t
+char_ref(const char *p, size_t len, bool attr, unsigned cp[2], int *ncp)
+{
+	const struct entity *e = NULL;
+	size_t r = 1, x;
+
+	*ncp = 0;
+	if (len > 1 && p[1] == '#') {
+		bool hex = len > 3 && (p[2] == 'x' || p[2] == 'X') &&
+			   hex_val((unsigned char)p[3]) >= 0;
+		unsigned long v = 0;
+		size_t d = r = hex ? 3 : 2;
+
+		for (; r < len; r++) {
+			int dv = hex ? hex_val((unsigned char)p[r]) :
+				 is_digit((unsigned char)p[r]) ? p[r] - '0' : -1;
+
+			if (dv < 0)
+				break;
+			/* saturate: anything past U+10FFFF is U+FFFD anyway */
+			v = v > 0x10FFFF ? v : v * (hex ? 16 : 10) + (unsigned)dv;
+		}
+		if (r == d)
+			return 0;
+		if (r < len && p[r] == ';')
+			r++;
+		*ncp = numeric_ref(v, cp);
+		return r;
+	}
+	while (r < len && r <= 33 && !strchr("\t\n\f <&#;", p[r]))
+		r++;		/* strchr also stops at NUL: in no name */
+	x = r - 1;		/* name length, at most 33 */
+	if (x <= 31 && r < len && p[r] == ';')
+		e = entity_find(p + 1, x + 1);
+	if (e != NULL) {
+		x++;
+	} else {
+		/* the longest legacy name (at most 6 long) it starts with */
+		for (x = x < 6 ? x : 6; x >= 2 && e == NULL; x--)
+			e = entity_find(p + 1, x);
+		if (e == NULL)
+			return 0;
+		x++;
+		if (attr && 1 + x < len && (is_alpha((unsigned char)p[1 + x]) ||
+		    is_digit((unsigned char)p[1 + x]) || p[1 + x] == '='))
+			return 0;
+	}
+	cp[0] = e->cp;
+	cp[1] = e->cp2;
+	*ncp = e->cp2 != 0 ? 2 : 1;
+	return 1 + x;
+}
 
 #endif

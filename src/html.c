@@ -11,12 +11,12 @@
 
 #include "html-entities.h"
 
-/* Product choice the reference lacks: "text <URL>" for links whose target
- * the text does not show. Switch off to measure the word similarity. */
+/* Product choice the reference lacks: "text <URL>" for links whose text
+ * does not show their target. Switch off to measure the word similarity. */
 static const bool show_link_targets = true;
 
 #define HREF_MAX 4096
-/* Wasted start-tag scanning we tolerate before degrading (see fallback). */
+/* Rescanning we tolerate from malformed start tags (see fallback). */
 #define WASTE_SLACK 65536
 
 enum { K_NONE, K_SKIP, K_RAW, K_LINE, K_PARA, K_PRE, K_BR, K_CELL, K_LINK };
@@ -24,8 +24,11 @@ enum { BR_LINE = 1, BR_PARA = 2, BR_HARD = 3 };
 enum { F_LT, F_GT, F_DQ, F_SQ, F_COUNT };
 enum { CL_COMMENT, CL_MARKED2, CL_MARKED1, CL_COUNT };
 
-/* The reference's element lists, sorted for bsearch. td/th separate cells;
- * script and style also switch the tokenizer to raw text, as Python's. */
+/* The reference's element lists. Paragraph-like blocks get a blank line
+ * around them, others a line break, td/th a space; script and style also
+ * switch the tokenizer to raw text, as in Python. <head> needs no rule:
+ * of what it holds only title, style and script have text, and a browser
+ * moves any other text into the body and shows it. */
 static const struct {
 	const char *name;
 	int kind;
@@ -42,9 +45,8 @@ static const struct {
 	{"tr", K_LINE}, {"ul", K_PARA},
 };
 
-/* Where to find the next occurrence of a byte: none in [lo, hi), one at
- * hi (n if none). Lets repeated searches over the same stretch, as
- * malformed tags cause, cost nothing. */
+/* Next occurrence of a byte: none in [lo, hi), one at hi (n if none), so
+ * searches that malformed tags repeat over the same stretch are free. */
 struct finder {
 	bool valid;
 	size_t lo, hi;
@@ -67,15 +69,16 @@ struct conv {
 	size_t waste;
 	bool degraded;
 	bool link;		/* inside <a> whose target we may show */
-	struct tg_buf href, ltext;
+	struct tg_buf href, ltext, cp;
 };
 
 struct stag {
 	size_t name_end, end;
-	bool self_closing;
-	bool has_href;
+	bool self_closing, has_href;
 	size_t href, href_end;
 };
+
+static const struct stag end_stag;	/* what an end tag passes */
 
 static bool
 is_space(unsigned char ch)
@@ -84,28 +87,7 @@ is_space(unsigned char ch)
 	return (ch >= 0x09 && ch <= 0x0D) || (ch >= 0x1C && ch <= 0x20);
 }
 
-static bool
-is_alpha(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
-static bool
-is_digit(unsigned char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-static int
-hex_val(unsigned char ch)
-{
-	if (is_digit(ch))
-		return ch - '0';
-	ch = (unsigned char)tg_ascii_tolower(ch);
-	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* Code points str.split() treats as whitespace. */
+/* Code points str.split() treats as whitespace: NBSP separates words. */
 static bool
 is_space_cp(unsigned cp)
 {
@@ -120,37 +102,27 @@ is_space_cp(unsigned cp)
 static size_t
 utf8_len(const unsigned char *p, size_t len, unsigned *cp)
 {
-	unsigned c = p[0], min;
-	size_t need;
+	size_t need = p[0] < 0x80 ? 0 : p[0] >= 0xC2 && p[0] <= 0xDF ? 1 :
+		      p[0] >= 0xE0 && p[0] <= 0xEF ? 2 :
+		      p[0] >= 0xF0 && p[0] <= 0xF4 ? 3 : 4;
+	static const unsigned min[] = { 0, 0x80, 0x800, 0x10000 };
+	unsigned c = p[0] & (0x7F >> (need + (need > 0)));
 
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 1, c &= 0x1F, min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2, c &= 0x0F, min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3, c &= 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len <= need)
+	if (need > 3 || len <= need)
 		return 0;
 	for (size_t i = 1; i <= need; i++) {
 		if ((p[i] & 0xC0) != 0x80)
 			return 0;
 		c = c << 6 | (p[i] & 0x3F);
 	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+	if (c < min[need] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
 		return 0;
 	*cp = c;
 	return need + 1;
 }
 
 /* Length of the character Python's \s matches at s[p] (Unicode
- * whitespace: NBSP in a tag counts), or 0. */
+ * whitespace: NBSP inside a tag counts), or 0. */
 static size_t
 space_at(const struct conv *c, size_t p)
 {
@@ -165,7 +137,7 @@ space_at(const struct conv *c, size_t p)
 	return k > 0 && is_space_cp(cp) ? k : 0;
 }
 
-/* The same for the character that ends just before s[p], not before lo. */
+/* The same for the character ending just before s[p], not before lo. */
 static size_t
 space_before(const struct conv *c, size_t lo, size_t p)
 {
@@ -175,119 +147,14 @@ space_before(const struct conv *c, size_t lo, size_t p)
 	return 0;
 }
 
-static const struct entity *
-entity_find(const char *name, size_t len)
-{
-	size_t lo = 0, hi = TG_N(entities);
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		size_t elen = strlen(entities[mid].name);
-		int r = memcmp(entities[mid].name, name, elen < len ? elen : len);
-
-		if (r == 0)
-			r = (elen > len) - (elen < len);
-		if (r == 0)
-			return &entities[mid];
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* What html.unescape makes of &#num;: C1 controls are read as
- * Windows-1252, the way broken senders meant them. */
-static int
-numeric_ref(unsigned long v, unsigned cp[2])
-{
-	static const unsigned short cp1252[32] = {
-		0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021,
-		0x2C6, 0x2030, 0x160, 0x2039, 0x152, 0x8D, 0x17D, 0x8F,
-		0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-		0x2DC, 0x2122, 0x161, 0x203A, 0x153, 0x9D, 0x17E, 0x178,
-	};
-
-	if (v >= 0x80 && v <= 0x9F) {
-		cp[0] = cp1252[v - 0x80];
-		return 1;
-	}
-	if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-		cp[0] = 0xFFFD;
-		return 1;
-	}
-	/* Python drops these; 0x0D is its one exception */
-	if ((v >= 1 && v <= 8) || v == 0x0B || (v >= 0x0E && v <= 0x1F) ||
-	    v == 0x7F || (v >= 0xFDD0 && v <= 0xFDEF) ||
-	    (v & 0xFFFE) == 0xFFFE)
-		return 0;
-	cp[0] = (unsigned)v;
-	return 1;
-}
-
-/* Decodes the character reference at p[0] == '&' the way html.unescape
- * does (names of up to 32 characters, legacy names without ';' even as a
- * prefix: "&copy2024"). In attributes, a browser leaves "&copy=" alone,
- * which keeps query strings intact. Returns the bytes consumed and sets
- * *ncp (0..2) code points, or returns 0 when this is no reference. */
 static size_t
-char_ref(const char *p, size_t len, bool attr, unsigned cp[2], int *ncp)
+skip_space(const struct conv *c, size_t p)
 {
-	const struct entity *e = NULL;
-	size_t r = 1, x;
+	size_t w;
 
-	*ncp = 0;
-	if (len > 1 && p[1] == '#') {
-		unsigned long v = 0;
-		bool hex = false;
-		size_t d;
-
-		if (len > 3 && (p[2] == 'x' || p[2] == 'X') && hex_val((unsigned char)p[3]) >= 0)
-			hex = true, r = 3;
-		else
-			r = 2;
-		for (d = r; r < len; r++) {
-			int dv = hex ? hex_val((unsigned char)p[r]) :
-				 is_digit((unsigned char)p[r]) ? p[r] - '0' : -1;
-
-			if (dv < 0)
-				break;
-			/* saturate: anything past U+10FFFF is U+FFFD anyway */
-			v = v > 0x10FFFF ? v : v * (hex ? 16 : 10) + (unsigned)dv;
-		}
-		if (r == d)
-			return 0;
-		if (r < len && p[r] == ';')
-			r++;
-		*ncp = numeric_ref(v, cp);
-		return r;
-	}
-	while (r < len && r <= 33 && !strchr("\t\n\f <&#;", p[r]) && p[r] != '\0')
-		r++;
-	x = r - 1;		/* name length, at most 33 */
-	if (x <= 31 && r < len && p[r] == ';')
-		e = entity_find(p + 1, x + 1);
-	if (e != NULL) {
-		x++;
-	} else {
-		/* the longest legacy name (at most 6 long) it starts with */
-		for (x = x < 6 ? x : 6; x >= 2; x--) {
-			e = entity_find(p + 1, x);
-			if (e != NULL)
-				break;
-		}
-		if (e == NULL)
-			return 0;
-	}
-	if (attr && p[x] != ';' && 1 + x < len &&
-	    (is_alpha((unsigned char)p[1 + x]) || is_digit((unsigned char)p[1 + x]) ||
-	     p[1 + x] == '='))
-		return 0;
-	cp[0] = e->cp;
-	cp[1] = e->cp2;
-	*ncp = e->cp2 != 0 ? 2 : 1;
-	return 1 + x;
+	while ((w = space_at(c, p)) > 0)
+		p += w;
+	return p;
 }
 
 static size_t
@@ -313,20 +180,10 @@ find_byte(struct conv *c, int which, char ch, size_t from)
 	return f->hi;
 }
 
-static size_t
-back_space(const struct conv *c, size_t lo, size_t k)
-{
-	size_t w;
-
-	while ((w = space_before(c, lo, k)) > 0)
-		k -= w;
-	return k;
-}
-
 /* End of the first "--\s*>" (comment), "]\s*]\s*>" or "]\s*>" (marked
  * sections) starting at or after from, or 0. Every match ends in '>', so
  * look back from each '>'. A failed search is remembered: many unclosed
- * "<!--" must not rescan the rest of the input each. */
+ * "<!--" must not each rescan the rest of the input. */
 static size_t
 find_close(struct conv *c, size_t from, int kind)
 {
@@ -336,58 +193,50 @@ find_close(struct conv *c, size_t from, int kind)
 		return 0;
 	for (size_t g = find_byte(c, F_GT, '>', from); g < c->n;
 	     g = find_byte(c, F_GT, '>', g + 1)) {
-		size_t k = back_space(c, from, g);
+		size_t k = g, w;
+		int brackets = kind == CL_MARKED2 ? 2 : 1;
 
+		while ((w = space_before(c, from, k)) > 0)
+			k -= w;
 		if (kind == CL_COMMENT) {
 			if (k >= from + 2 && s[k - 1] == '-' && s[k - 2] == '-')
 				return g + 1;
 			continue;
 		}
-		if (k <= from || s[k - 1] != ']')
-			continue;
-		if (kind == CL_MARKED2) {
-			k = back_space(c, from, k - 1);
-			if (k <= from || s[k - 1] != ']')
-				continue;
-		}
-		return g + 1;
+		for (; brackets > 0 && k > from && s[k - 1] == ']'; brackets--)
+			for (k--; (w = space_before(c, from, k)) > 0; )
+				k -= w;
+		if (brackets == 0)
+			return g + 1;
 	}
 	c->no_close[kind] = from;
 	return 0;
 }
 
+/* Appends a visible character (or run) after the pending separator.
+ * Leading and trailing whitespace is never written; if the cap refuses
+ * the character, its separator goes too. */
 static void
-emit(struct conv *c, const char *p, size_t len)
+put(struct conv *c, const char *p, size_t len)
 {
-	if (!c->full && tg_buf_append(c->out, p, len) < 0)
-		c->full = true;
-}
+	struct tg_buf *o = c->out;
+	size_t mark = o->len;
 
-/* Writes the pending separator before a visible character; false when
- * nothing may be written. Leading and trailing whitespace never is. */
-static bool
-separate(struct conv *c)
-{
 	if (c->full)
-		return false;
-	if (c->wrote) {
-		if (c->nl > 0)
-			emit(c, "\n\n", (size_t)c->nl);
-		else if (c->space)
-			emit(c, " ", 1);
+		return;
+	if (c->wrote && c->nl > 0)
+		c->full = tg_buf_append(o, "\n\n", (size_t)c->nl) < 0;
+	else if (c->wrote && c->space)
+		c->full = tg_buf_append(o, " ", 1) < 0;
+	if (!c->full)
+		c->full = tg_buf_append(o, p, len) < 0;
+	if (c->full && o->len > mark) {
+		o->len = mark;
+		o->data[mark] = '\0';
 	}
 	c->wrote = true;
 	c->nl = 0;
 	c->space = false;
-	return !c->full;
-}
-
-static void
-put(struct conv *c, const char *p, size_t len)
-{
-	if (!separate(c))
-		return;
-	emit(c, p, len);
 	if (c->link && c->ltext.len <= c->href.len)
 		tg_buf_append(&c->ltext, p, len);
 }
@@ -404,19 +253,15 @@ brk(struct conv *c, int level)
 static void
 put_cp(struct conv *c, unsigned cp)
 {
-	if (is_space_cp(cp)) {
-		if (cp == '\n' && c->pre > 0)
-			brk(c, BR_HARD);
-		else
-			c->space = true;
-		return;
+	if (cp == '\n' && c->pre > 0) {
+		brk(c, BR_HARD);
+	} else if (is_space_cp(cp)) {
+		c->space = true;
+	} else {
+		tg_buf_reset(&c->cp);
+		tg_buf_put_utf8(&c->cp, cp);
+		put(c, c->cp.data, c->cp.len);
 	}
-	if (!separate(c))
-		return;
-	if (tg_buf_put_utf8(c->out, cp) < 0)
-		c->full = true;
-	if (c->link && c->ltext.len <= c->href.len)
-		tg_buf_put_utf8(&c->ltext, cp);
 }
 
 /* Character data: references decoded when refs, whitespace folded, bytes
@@ -441,16 +286,11 @@ text(struct conv *c, const char *p, size_t len, bool refs)
 			put(c, p, k);
 		} else if (ch == '&') {
 			k = char_ref(p, len, false, cp, &ncp);
-			if (k == 0) {
-				put(c, p, 1);
-				k = 1;
-			}
+			if (k == 0)
+				put(c, p, k = 1);
 			for (int j = 0; j < ncp; j++)
 				put_cp(c, cp[j]);
-		} else if (ch == 0) {
-			put_cp(c, 0xFFFD);
-			k = 1;
-		} else if ((k = utf8_len((const unsigned char *)p, len, cp)) > 0) {
+		} else if (ch != 0 && (k = utf8_len((const unsigned char *)p, len, cp)) > 0) {
 			if (k == 1 || is_space_cp(cp[0]))
 				put_cp(c, cp[0]);
 			else
@@ -464,40 +304,42 @@ text(struct conv *c, const char *p, size_t len, bool refs)
 	}
 }
 
-/* Strips what link text usually leaves out of the target it shows. */
-static void
-target_core(const char **p, size_t *len)
+/* Length of the scheme a shown link target starts with, or 0. */
+static size_t
+scheme_len(const char *p, size_t len)
 {
 	static const char *const schemes[] = { "mailto:", "http://", "https://" };
 
 	for (size_t i = 0; i < TG_N(schemes); i++) {
 		size_t l = strlen(schemes[i]);
 
-		if (*len >= l && tg_ascii_strncasecmp(*p, schemes[i], l) == 0) {
-			*p += l;
-			*len -= l;
-			break;
-		}
+		if (len >= l && tg_ascii_strncasecmp(p, schemes[i], l) == 0)
+			return l;
 	}
-	if (*len > 0 && (*p)[*len - 1] == '/')
-		(*len)--;
+	return 0;
+}
+
+/* Text and target compare without scheme, trailing '/' and case. */
+static bool
+same_target(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t sa = scheme_len(a, la), sb = scheme_len(b, lb);
+
+	a += sa, la -= sa, b += sb, lb -= sb;
+	la -= la > 0 && a[la - 1] == '/';
+	lb -= lb > 0 && b[lb - 1] == '/';
+	return la == lb && tg_ascii_strncasecmp(a, b, la) == 0;
 }
 
 static void
 link_close(struct conv *c)
 {
-	const char *a = c->href.data, *b = c->ltext.data;
-	size_t la = c->href.len, lb = c->ltext.len;
-
 	if (!c->link)
 		return;
 	c->link = false;
 	/* an image-only link has no text to follow: skip the noise */
-	if (lb == 0 || c->skip > 0)
-		return;
-	target_core(&a, &la);
-	target_core(&b, &lb);
-	if (la == lb && tg_ascii_strncasecmp(a, b, la) == 0)
+	if (c->ltext.len == 0 || c->skip > 0 ||
+	    same_target(c->href.data, c->href.len, c->ltext.data, c->ltext.len))
 		return;
 	c->space = true;
 	put(c, "<", 1);
@@ -510,160 +352,93 @@ link_open(struct conv *c, const struct stag *t)
 {
 	struct tg_buf *h = &c->href;
 	const char *p = c->s + t->href;
-	size_t len = t->href_end - t->href, a = 0, b;
+	size_t len = t->href_end - t->href;
 
 	link_close(c);
 	if (!show_link_targets || !t->has_href || c->skip > 0)
 		return;
 	tg_buf_reset(h);
-	while (len > 0 && !h->overflow) {
+	while (len > 0) {
 		unsigned cp[2];
-		int ncp;
+		int ncp = 0;
 		size_t k = *p == '&' ? char_ref(p, len, true, cp, &ncp) : 0;
 
-		if (k == 0) {
-			/* a browser drops tabs and newlines inside URLs */
-			if (*p != '\t' && *p != '\n' && *p != '\r')
-				tg_buf_append(h, p, 1);
-			k = 1;
-		}
-		for (int j = 0; k > 1 && j < ncp; j++)
+		/* a browser drops tabs and newlines anywhere in a URL and
+		 * spaces around it */
+		if (k == 0 && !(*p == '\t' || *p == '\n' || *p == '\r' ||
+				(*p == ' ' && h->len == 0)))
+			tg_buf_append(h, p, 1);
+		for (int j = 0; j < ncp; j++)
 			tg_buf_put_utf8(h, cp[j]);
+		k += k == 0;
 		p += k;
 		len -= k;
 	}
-	b = h->len;
-	while (a < b && (unsigned char)h->data[a] <= 0x20)
-		a++;
-	while (b > a && (unsigned char)h->data[b - 1] <= 0x20)
-		b--;
-	if (h->overflow || a == b)
+	while (h->len > 0 && h->data[h->len - 1] == ' ')
+		h->data[--h->len] = '\0';
+	if (h->overflow || scheme_len(h->data, h->len) == 0)
 		return;
 	/* it must stay one word that cannot be mistaken for markup */
-	for (size_t i = a; i < b; i++) {
-		unsigned char ch = (unsigned char)h->data[i];
-
-		if (ch <= 0x20 || ch == 0x7F || ch == '<' || ch == '>')
+	for (size_t i = 0; i < h->len; i++)
+		if ((unsigned char)h->data[i] <= 0x20 || h->data[i] == 0x7F ||
+		    h->data[i] == '<' || h->data[i] == '>')
 			return;
-	}
-	memmove(h->data, h->data + a, b - a);
-	h->len = b - a;
-	h->data[h->len] = '\0';
-	if (tg_ascii_strncasecmp(h->data, "http://", 7) != 0 &&
-	    tg_ascii_strncasecmp(h->data, "https://", 8) != 0 &&
-	    tg_ascii_strncasecmp(h->data, "mailto:", 7) != 0)
-		return;
 	tg_buf_reset(&c->ltext);
 	c->link = true;
 }
 
-static int
-tag_kind(const char *name, size_t len)
-{
-	char low[12];
-	size_t lo = 0, hi = TG_N(tags);
-
-	if (len >= sizeof(low))
-		return K_NONE;
-	for (size_t i = 0; i < len; i++)
-		low[i] = (char)tg_ascii_tolower((unsigned char)name[i]);
-	low[len] = '\0';
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = strcmp(tags[mid].name, low);
-
-		if (r == 0)
-			return tags[mid].kind;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return K_NONE;
-}
-
-/* Python calls start and end for <x/>: equivalent to this. */
+/* Python calls start and end handlers for <x/>: the same as this. */
 static void
-start_tag(struct conv *c, const char *name, size_t len, const struct stag *t)
+tag(struct conv *c, const char *name, size_t len, bool end,
+    const struct stag *t)
 {
-	bool sc = t->self_closing;
+	bool open = !end && !t->self_closing;
+	int kind = K_NONE, c0 = tg_ascii_tolower((unsigned char)name[0]);
 
-	switch (tag_kind(name, len)) {
+	for (size_t i = 0; i < TG_N(tags) && kind == K_NONE; i++)
+		if (tags[i].name[0] == c0 && strlen(tags[i].name) == len &&
+		    tg_ascii_strncasecmp(tags[i].name, name, len) == 0)
+			kind = tags[i].kind;
+	switch (kind) {
 	case K_RAW:
-		if (!sc)
-			c->raw = tg_ascii_tolower((unsigned char)*name) == 's' &&
-				 tg_ascii_tolower((unsigned char)name[1]) == 'c' ?
-				 "script" : "style";
-		/* fall through */
 	case K_SKIP:
-		if (!sc)
+		if (open) {
 			c->skip++;
-		break;
-	case K_PRE:
-		if (!sc)
-			c->pre++;
-		brk(c, BR_PARA);
-		break;
-	case K_PARA:
-		brk(c, BR_PARA);
-		break;
-	case K_LINE:
-		brk(c, BR_LINE);
-		break;
-	case K_BR:
-		brk(c, BR_HARD);
-		break;
-	case K_CELL:
-		c->space = true;
-		break;
-	case K_LINK:
-		if (!sc)
-			link_open(c, t);
-		break;
-	default:
-		break;
-	}
-}
-
-static void
-end_tag(struct conv *c, const char *name, size_t len)
-{
-	switch (tag_kind(name, len)) {
-	case K_RAW:
-	case K_SKIP:
-		if (c->skip > 0)
+			if (kind == K_RAW)
+				c->raw = tg_ascii_tolower((unsigned char)name[1]) == 'c' ?
+					 "script" : "style";
+		} else if (end && c->skip > 0) {
 			c->skip--;
+		}
 		break;
 	case K_PRE:
-		if (c->pre > 0)
+		if (open)
+			c->pre++;
+		else if (end && c->pre > 0)
 			c->pre--;
 		brk(c, BR_PARA);
 		break;
 	case K_PARA:
-		brk(c, BR_PARA);
-		break;
 	case K_LINE:
-		brk(c, BR_LINE);
-		break;
-	case K_BR:
-		brk(c, BR_HARD);	/* a browser reads </br> as <br> */
+	case K_BR:		/* a browser reads </br> as <br> too */
+		brk(c, kind == K_PARA ? BR_PARA : kind == K_LINE ? BR_LINE : BR_HARD);
 		break;
 	case K_CELL:
 		c->space = true;
 		break;
 	case K_LINK:
-		link_close(c);
-		break;
-	default:
+		if (open)
+			link_open(c, t);
+		else if (end)
+			link_close(c);
 		break;
 	}
 }
 
 static bool
-tag_name_char(unsigned char ch)
+tag_name_char(char ch)
 {
-	return ch != '\t' && ch != '\n' && ch != '\r' && ch != '\f' &&
-	       ch != ' ' && ch != '/' && ch != '>' && ch != '\0';
+	return strchr("\t\n\r\f />", ch) == NULL;	/* finds NUL too */
 }
 
 static size_t
@@ -671,32 +446,6 @@ bare_value_end(const struct conv *c, size_t p)
 {
 	while (p < c->n && c->s[p] != '>' && space_at(c, p) == 0)
 		p++;
-	return p;
-}
-
-/* Past (?:\s|/(?!>))* at p. */
-static size_t
-skip_gap(const struct conv *c, size_t p)
-{
-	for (;;) {
-		size_t w = space_at(c, p);
-
-		if (w == 0 && p < c->n && c->s[p] == '/' &&
-		    (p + 1 >= c->n || c->s[p + 1] != '>'))
-			w = 1;
-		if (w == 0)
-			return p;
-		p += w;
-	}
-}
-
-static size_t
-skip_space(const struct conv *c, size_t p)
-{
-	size_t w;
-
-	while ((w = space_at(c, p)) > 0)
-		p += w;
 	return p;
 }
 
@@ -712,15 +461,17 @@ scan_start_tag(struct conv *c, size_t i, struct stag *t)
 	size_t n = c->n, p = i + 1;
 
 	memset(t, 0, sizeof(*t));
-	while (p < n && tag_name_char((unsigned char)s[p]))
+	while (p < n && tag_name_char(s[p]))
 		p++;
 	t->name_end = p;
 	for (;;) {
-		size_t a, ae, q, e, v, vs = 0, ve = 0;
+		size_t a, ae, q, e, v, vs = 0, ve = 0, w;
 		bool val = true;
-		unsigned char prev;
 
-		p = skip_gap(c, p);
+		/* (?:\s|/(?!>))* */
+		while ((w = space_at(c, p)) > 0 ||
+		       (p < n && s[p] == '/' && (p + 1 >= n || s[p + 1] != '>')))
+			p += w > 0 ? w : 1;
 		if (p >= n) {
 			c->reach = n;
 			return -1;
@@ -730,8 +481,7 @@ scan_start_tag(struct conv *c, size_t i, struct stag *t)
 			t->end = p + (t->self_closing ? 2 : 1);
 			return 1;
 		}
-		prev = (unsigned char)s[p - 1];
-		if (prev != '"' && prev != '\'' && prev != '/' &&
+		if (s[p - 1] != '"' && s[p - 1] != '\'' && s[p - 1] != '/' &&
 		    space_before(c, i, p) == 0)
 			break;
 		a = p++;
@@ -775,48 +525,30 @@ scan_start_tag(struct conv *c, size_t i, struct stag *t)
 }
 
 static size_t
-start_tag_at(struct conv *c, size_t i)
-{
-	struct stag t;
-	int r = scan_start_tag(c, i, &t);
-
-	if (r < 0)
-		return 0;
-	if (r == 0)
-		text(c, c->s + i, t.end - i, false);
-	else
-		start_tag(c, c->s + i + 1, t.name_end - i - 1, &t);
-	return t.end;
-}
-
-static size_t
 end_tag_at(struct conv *c, size_t i)
 {
 	const char *s = c->s;
-	size_t g = find_byte(c, F_GT, '>', i + 1), p = i + 2, a;
+	size_t g = find_byte(c, F_GT, '>', i + 1), p, a;
 
 	if (g >= c->n)
 		return 0;
 	/* endtagfind: </\s*name\s*> with name [a-zA-Z][-.a-zA-Z0-9:_]* */
-	p = skip_space(c, p);
-	a = p;
+	p = a = skip_space(c, i + 2);
 	if (p < g && is_alpha((unsigned char)s[p])) {
-		size_t e;
-
-		while (p < g && (is_alpha((unsigned char)s[p]) || is_digit((unsigned char)s[p]) ||
-				 s[p] == '-' || s[p] == '.' || s[p] == ':' || s[p] == '_'))
+		while (p < g && (is_alpha((unsigned char)s[p]) ||
+				 is_digit((unsigned char)s[p]) || s[p] == '-' ||
+				 s[p] == '.' || s[p] == ':' || s[p] == '_'))
 			p++;
-		e = p;
 		if (skip_space(c, p) == g) {
-			end_tag(c, s + a, e - a);
+			tag(c, s + a, p - a, true, &end_stag);
 			return g + 1;
 		}
 	}
-	/* else the tolerant name up to the next '>'; "</>" and "</ x" vanish */
+	/* else the tolerant name up to '>'; "</>" and "</ x>" vanish */
 	if (is_alpha((unsigned char)s[i + 2])) {
-		for (p = i + 2; p < g && tag_name_char((unsigned char)s[p]); p++)
+		for (p = i + 2; p < g && tag_name_char(s[p]); p++)
 			;
-		end_tag(c, s + i + 2, p - i - 2);
+		tag(c, s + i + 2, p - i - 2, true, &end_stag);
 	}
 	return g + 1;
 }
@@ -843,33 +575,25 @@ gt_end(struct conv *c, size_t from)
 static size_t
 declaration(struct conv *c, size_t i)
 {
-	static const char *const cdata_like[] = {
-		"temp", "cdata", "ignore", "include", "rcdata",
+	static const char *const words[] = {
+		"temp", "cdata", "ignore", "include", "rcdata", "if", "else", "endif",
 	};
-	static const char *const ms_like[] = { "if", "else", "endif" };
 	const char *s = c->s;
-	size_t n = c->n, p = i + 3, q;
+	size_t n = c->n, p = i + 3;
 
-	if (at(c, i, "<![")) {
-		if (p < n && is_alpha((unsigned char)s[p])) {
-			while (p < n && (is_alpha((unsigned char)s[p]) ||
-					 is_digit((unsigned char)s[p]) ||
-					 s[p] == '-' || s[p] == '_' || s[p] == '.'))
-				p++;
-			q = skip_space(c, p);
-			if (q >= n)
-				return 0;
-			for (size_t k = 0; k < TG_N(cdata_like); k++)
-				if (p - i - 3 == strlen(cdata_like[k]) &&
-				    tg_ascii_strncasecmp(s + i + 3, cdata_like[k], p - i - 3) == 0)
-					return find_close(c, i + 3, CL_MARKED2);
-			for (size_t k = 0; k < TG_N(ms_like); k++)
-				if (p - i - 3 == strlen(ms_like[k]) &&
-				    tg_ascii_strncasecmp(s + i + 3, ms_like[k], p - i - 3) == 0)
-					return find_close(c, i + 3, CL_MARKED1);
-		} else if (p >= n) {
+	if (at(c, i, "<![") && p < n && is_alpha((unsigned char)s[p])) {
+		while (p < n && (is_alpha((unsigned char)s[p]) ||
+				 is_digit((unsigned char)s[p]) ||
+				 s[p] == '-' || s[p] == '_' || s[p] == '.'))
+			p++;
+		if (skip_space(c, p) >= n)
 			return 0;
-		}
+		for (size_t k = 0; k < TG_N(words); k++)
+			if (p - i - 3 == strlen(words[k]) &&
+			    tg_ascii_strncasecmp(s + i + 3, words[k], p - i - 3) == 0)
+				return find_close(c, i + 3, k < 5 ? CL_MARKED2 : CL_MARKED1);
+	} else if (at(c, i, "<![") && p >= n) {
+		return 0;
 	} else if (n - i >= 9 && tg_ascii_strncasecmp(s + i + 2, "doctype", 7) == 0) {
 		return gt_end(c, i + 9);
 	}
@@ -880,24 +604,30 @@ declaration(struct conv *c, size_t i)
 static size_t
 markup(struct conv *c, size_t i)
 {
+	struct stag t;
 	unsigned char ch;
+	int r;
 
 	if (i + 1 >= c->n) {
 		text(c, "<", 1, false);
 		return c->n;
 	}
 	ch = (unsigned char)c->s[i + 1];
-	if (is_alpha(ch))
-		return start_tag_at(c, i);
+	if (is_alpha(ch)) {
+		r = scan_start_tag(c, i, &t);
+		if (r == 0)
+			text(c, c->s + i, t.end - i, false);
+		else if (r > 0)
+			tag(c, c->s + i + 1, t.name_end - i - 1, false, &t);
+		return r < 0 ? 0 : t.end;
+	}
 	if (ch == '/')
 		return end_tag_at(c, i);
 	if (at(c, i, "<!--")) {
 		/* empty comments to a browser; Python would hide the text up
 		 * to the next "-->" */
-		if (at(c, i, "<!-->"))
-			return i + 5;
-		if (at(c, i, "<!--->"))
-			return i + 6;
+		if (at(c, i, "<!-->") || at(c, i, "<!--->"))
+			return i + (c->s[i + 4] == '>' ? 5 : 6);
 		return find_close(c, i + 4, CL_COMMENT);
 	}
 	if (ch == '?')
@@ -939,11 +669,10 @@ fallback(struct conv *c, size_t i, size_t reach)
 static size_t
 raw_end(struct conv *c, size_t from)
 {
-	const char *s = c->s;
+	const char *s = c->s, *lt;
 	size_t n = c->n, l = strlen(c->raw);
 
-	for (const char *lt; from < n &&
-	     (lt = memchr(s + from, '<', n - from)) != NULL; ) {
+	while (from < n && (lt = memchr(s + from, '<', n - from)) != NULL) {
 		size_t p = (size_t)(lt - s) + 1;
 
 		from = p;
@@ -973,6 +702,7 @@ tg_html_to_text(const char *html, size_t len, struct tg_buf *out)
 		c.no_close[k] = SIZE_MAX;
 	tg_buf_init(&c.href, 0, HREF_MAX);
 	tg_buf_init(&c.ltext, 0, 0);
+	tg_buf_init(&c.cp, 0, 0);
 	while (i < c.n && !c.full) {
 		size_t k;
 
@@ -981,7 +711,7 @@ tg_html_to_text(const char *html, size_t len, struct tg_buf *out)
 			k = raw_end(&c, i);
 			if (k == 0)
 				break;
-			end_tag(&c, c.raw, strlen(c.raw));
+			tag(&c, c.raw, strlen(c.raw), true, &end_stag);
 			c.raw = NULL;
 			i = k;
 			continue;
@@ -998,4 +728,5 @@ tg_html_to_text(const char *html, size_t len, struct tg_buf *out)
 	link_close(&c);
 	tg_buf_deinit(&c.href);
 	tg_buf_deinit(&c.ltext);
+	tg_buf_deinit(&c.cp);
 }

@@ -127,13 +127,25 @@ static const struct conv_case conv_cases[] = {
 	{ "iso-2022-jp", L("\x1b$B0"), NULL, 0 },
 	{ "iso-2022-jp", L("\x1b(J\\~\x1b(B"), L("\xc2\xa5\xe2\x80\xbe") },
 	{ "iso-2022-jp", L("\xe3\x81\x82"), NULL, 0 },
+	{ "iso-2022-jp-2", L("\x1b$(AVP\x1b$BCf\x1b$(C0!\x1b(B"),
+	  L("\xe4\xb8\xad\xe4\xb8\xad\xea\xb0\x80") },
+	{ "iso-2022-jp-2", L("\x1b$AVP\x1b.A\x1bNA\x1b(B"),
+	  L("\xe4\xb8\xad\xc3\x81") },
+	{ "iso-2022-kr", L("\x1b$)C\x0e""0!\x0f a"), L("\xea\xb0\x80 a") },
 	{ "euc-kr", L("\xc7\xd1\xb1\xb9\xbe\xee"),
 	  L("\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4") },
 	{ "euc-kr", L("\x81""A"), NULL, 0 },
 	{ "ks_c_5601-1987", L("\xb0\xa1"), L("\xea\xb0\x80") },
-	{ "ks_c_5601-1987", L("\x81""A"), NULL, 0 },
+	/* read as cp949, the superset Outlook writes under this label */
+	{ "ks_c_5601-1987", L("\x81""A"), L("\xea\xb0\x82") },
 	{ "cp949", L("\x81""A\xb0\xa1"), L("\xea\xb0\x82\xea\xb0\x80") },
 	{ "euc-kr", L("\xa4\xd4"), NULL, 0 },
+	{ "euc-kr", L("a\xa4\xd4\xa4\xa1\xa4\xbf\xa4\xa4\xb0\xa1"),
+	  L("a\xea\xb0\x84\xea\xb0\x80") },
+	{ "euc-kr", L("\xa4\xd4\xa4\xb8\xa4\xc7\xa4\xd4"), L("\xec\xa1\xb0") },
+	{ "euc-kr", L("\xa4\xd4\xa4\xa3\xa4\xbf\xa4\xd4"), NULL, 0 },
+	{ "euc-kr", L("\xa4\xd4\xa4\xa1\xa4\xbf"), NULL, 0 },
+	{ "euc-kr", L("\xb0\xa4\xd4\xa1"), L("\xea\xb0\x87\xe6\xa3\xb9") },
 	{ "gb2312", L("\xd6\xd0\xce\xc4"), L("\xe4\xb8\xad\xe6\x96\x87") },
 	{ "gb2312", L("\x81@"), NULL, 0 },
 	{ "gbk", L("\x81@\xd6\xd0"), L("\xe4\xb8\x82\xe4\xb8\xad") },
@@ -196,8 +208,6 @@ static const struct conv_case conv_cases[] = {
 static const struct conv_case diff_cases[] = {
 	/* Python: "\xc2\x80" */
 	{ "cp932", L("\x80"), NULL, 0 },
-	/* Python: "\xea\xb0\x84" */
-	{ "euc-kr", L("\xa4\xd4\xa4\xa1\xa4\xbf\xa4\xa4"), NULL, 0 },
 	/* Python: "\xee\xa0\x96" */
 	{ "gb18030", L("\xfeQ"), L("\xf0\xa0\x82\x87") },
 	/* Python: UnicodeDecodeError */
