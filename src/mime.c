@@ -389,6 +389,104 @@ parse_multipart(struct scan *sc, size_t pos, struct tg_part *part,
 	return close ? skip_to_eof(sc, next) : p;
 }
 
+/* The boundary as written, when the parameter parser read less of it
+ * (an unquoted boundary=----=_Part_1 stops at '=' for strict parsers). */
+static const char *
+raw_boundary(struct scan *sc, const struct tg_part *part)
+{
+	const struct tg_header *h = tg_mime_header(part->headers,
+						   part->n_headers,
+						   "content-type");
+	const char *v, *end, *p;
+
+	if (h == NULL)
+		return NULL;
+	v = h->value;
+	end = v + h->value_len;
+	for (p = v; p + 8 <= end; p++) {
+		if (tg_ascii_strncasecmp(p, "boundary", 8) != 0)
+			continue;
+		p += 8;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p == end || *p != '=')
+			continue;
+		p++;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == '"') {
+			const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+
+			return q != NULL ? tg_pool_strndup(sc->pool, p + 1,
+							   (size_t)(q - p - 1))
+					 : NULL;
+		}
+		v = p;
+		while (p < end && *p != ';' && !tg_ascii_isspace((unsigned char)*p))
+			p++;
+		return p > v ? tg_pool_strndup(sc->pool, v, (size_t)(p - v))
+			     : NULL;
+	}
+	return NULL;
+}
+
+/* The first "--token" line of the body: the boundary a sender meant when
+ * the declared one is missing or wrong. */
+static const char *
+sniff_boundary(struct scan *sc, size_t p)
+{
+	size_t cend, next;
+
+	while (p < sc->len) {
+		next = next_line(sc, p, &cend);
+		if (at_eof(sc, p, cend))
+			return NULL;
+		if (cend - p > 2 && sc->s[p] == '-' && sc->s[p + 1] == '-') {
+			size_t e = cend;
+
+			while (e > p + 2 && (sc->s[e - 1] == ' ' || sc->s[e - 1] == '\t'))
+				e--;
+			return e > p + 2 ? tg_pool_strndup(sc->pool, sc->s + p + 2,
+							   e - p - 2)
+					 : NULL;
+		}
+		p = next;
+	}
+	return NULL;
+}
+
+/* Splits a multipart, trying the declared boundary first, then the
+ * boundary as written, then one found in the body. Returns where it
+ * stopped, or SIZE_MAX when none of them splits it. */
+static size_t
+split_multipart(struct scan *sc, size_t pos, struct tg_part *part)
+{
+	const char *tried[3] = { NULL, NULL, NULL };
+	size_t end = SIZE_MAX;
+
+	tried[0] = tg_param_get(&part->ctype, "boundary");
+	tried[1] = raw_boundary(sc, part);
+	tried[2] = sniff_boundary(sc, pos);
+	for (size_t i = 0; i < TG_N(tried) && end == SIZE_MAX; i++) {
+		const char *b = tried[i];
+		size_t bl = b != NULL ? strlen(b) : 0;
+		bool again = false;
+
+		while (bl > 0 && tg_ascii_isspace((unsigned char)b[bl - 1]))
+			bl--;
+		for (size_t k = 0; k < i; k++)
+			if (tried[k] != NULL && strlen(tried[k]) >= bl &&
+			    strncmp(tried[k], b, bl) == 0 &&
+			    (tried[k][bl] == '\0' ||
+			     tg_ascii_isspace((unsigned char)tried[k][bl])))
+				again = true;
+		if (bl == 0 || again)
+			continue;
+		end = parse_multipart(sc, pos, part, tg_pool_strndup(sc->pool, b, bl));
+	}
+	return end;
+}
+
 static size_t
 parse_part(struct scan *sc, size_t pos, struct tg_part *part,
 	   const char *deftype)
@@ -400,20 +498,14 @@ parse_part(struct scan *sc, size_t pos, struct tg_part *part,
 	part->body = sc->s + pos;
 
 	if (strncmp(part->content_type, "multipart/", 10) == 0) {
-		const char *bnd = tg_param_get(&part->ctype, "boundary");
-		size_t bl = bnd != NULL ? strlen(bnd) : 0;
-
-		while (bl > 0 && tg_ascii_isspace((unsigned char)bnd[bl - 1]))
-			bl--;
-		if (bl > 0 && part->depth < sc->lim->mime_depth &&
+		if (part->depth < sc->lim->mime_depth &&
 		    sc->n_bnd < MAX_NESTING) {
-			end = parse_multipart(sc, pos, part,
-					      tg_pool_strndup(sc->pool, bnd, bl));
+			end = split_multipart(sc, pos, part);
 			if (end != SIZE_MAX) {
 				part->body_len = end - pos;
 				return end;
 			}
-		} else if (bl > 0) {
+		} else {
 			*sc->limits_hit |= TG_LIMIT_MIME_DEPTH;
 		}
 	}

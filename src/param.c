@@ -92,6 +92,11 @@ struct sparam {
 	size_t order;
 };
 
+/* Charset conversions one header may spend on decoding bytes character
+ * by character (see decode_bytes): a bound that keeps hostile input
+ * linear. */
+#define STEP_BUDGET 4096
+
 struct parser {
 	struct tg_buf arena;  /* every string a span points to */
 	struct tg_buf render; /* the header as stage one renders it */
@@ -152,6 +157,7 @@ ew_at(const struct view *v, size_t i, size_t *tok_end, size_t *end)
 {
 	const char *s = v->s;
 	size_t n = v->n, k, a, b;
+	unsigned bad = 0;
 
 	if (v->q == NULL || n - i < 2 || s[i] != '=' || s[i + 1] != '?')
 		return false;
@@ -171,6 +177,12 @@ ew_at(const struct view *v, size_t i, size_t *tok_end, size_t *end)
 	}
 	if (b >= *tok_end || b != a + 2 ||
 	    next_pos(v->q, v->nq, b + 1, n) < *tok_end)
+		return false;
+	/* Python raises ValueError (no word) on a NUL in the charset name,
+	 * unless 8-bit bytes in it fail first (an unknown charset). */
+	for (k = i + 2; k < a && s[k] != '*'; k++)
+		bad |= s[k] == '\0' ? 1 : (unsigned char)s[k] >= 0x80 ? 2 : 0;
+	if (bad == 1)
 		return false;
 	return s[a + 1] == 'q' || s[a + 1] == 'Q' || s[a + 1] == 'b' ||
 	       s[a + 1] == 'B';
@@ -1056,6 +1068,7 @@ render_params(struct parser *p)
 struct ent {
 	struct span name, value;
 	bool rfc2231, encoded, has_num;
+	bool skip; /* left out: a later duplicate, or no name at all */
 	unsigned long long num;
 	size_t order;
 };
@@ -1343,7 +1356,7 @@ split_params(struct parser *p, struct ent **es_r)
 			x->name = span_copy(p, r + a, b - a, false);
 			for (size_t i = 0; eq != NULL && i < b - a; i++)
 				p->arena.data[x->name.off + i] = (char)
-				tg_ascii_tolower(p->arena.data[x->name.off + i]);
+				tg_ascii_tolower((unsigned char)r[a + i]);
 			if (!first && rfc2231_name(r + a, b - a, x))
 				x->value = unquote2(p, r + va, vb - va, 1);
 			else
@@ -1450,20 +1463,19 @@ collect(struct parser *p, struct tg_pool *pool, struct tg_hvalue *hv)
 				(unsigned char)p->arena.data[nm->off + k]);
 		ix[i] = fin[i];
 		es[fin[i]].order = i;
-		/* from here on: "is left out" (a duplicate, or no name) */
-		es[fin[i]].encoded = nm->len == 0;
+		es[fin[i]].skip = nm->len == 0;
 	}
 	merge_sort(ix, nout, ent_name_cmp, ctx); /* stable: first one wins */
 	for (size_t i = 1; i < nout; i++)
 		if (ent_name_cmp(ctx, ix[i - 1], ix[i]) == 0)
-			es[ix[i]].encoded = true;
+			es[ix[i]].skip = true;
 	hv->params = tg_pool_alloc_array(pool, nout + 1, sizeof(*hv->params));
 	hv->nparams = 0;
 	for (size_t i = 0; i < nout; i++) {
 		const struct ent *x = &es[fin[i]];
 		struct tg_param *tp;
 
-		if (x->encoded)
+		if (x->skip)
 			continue;
 		tp = &hv->params[hv->nparams++];
 		tp->name = tg_pool_strndup(pool, p->arena.data + x->name.off,
@@ -1497,7 +1509,7 @@ tg_param_parse(struct tg_pool *pool, const char *in, size_t len,
 	tg_buf_init(&p.arena, n + 64, 0);
 	tg_buf_init(&p.render, n + 64, 0);
 	tg_buf_init(&p.scratch, 64, 0);
-	p.step_budget = 4096;
+	p.step_budget = STEP_BUDGET;
 	view_init(&v, copy, n, true);
 	parse_header(&p, &v);
 	if (p.mime)

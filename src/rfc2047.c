@@ -127,6 +127,15 @@ struct ew {
 	size_t text, text_len;
 };
 
+static bool
+has_8bit(const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)b[i] >= 0x80)
+			return true;
+	return false;
+}
+
 /* Finds the extent of the encoded word at i (s[i..] starts "=?") the way
  * Python's get_encoded_word does: up to the first "?=", except that when
  * that "?=" is followed by two hex digits and the word has fewer than two
@@ -175,6 +184,11 @@ parse_ew(struct dec *d, size_t i, struct ew *ew)
 	ew->cs_len = 0;
 	while (ew->cs + ew->cs_len < a && s[ew->cs + ew->cs_len] != '*')
 		ew->cs_len++;
+	/* Python raises ValueError (the word is kept) on a NUL in the
+	 * charset name, unless 8-bit bytes in it fail first (unknown). */
+	if (memchr(s + ew->cs, '\0', ew->cs_len) != NULL &&
+	    !has_8bit(s + ew->cs, ew->cs_len))
+		return EW_INVALID;
 	ew->text = b + 1;
 	ew->text_len = tok_end - (b + 1);
 	return EW_OK;
@@ -265,14 +279,6 @@ decode_b(const char *in, size_t len, struct tg_buf *out)
 	}
 }
 
-static bool
-has_8bit(const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)b[i] >= 0x80)
-			return true;
-	return false;
-}
 
 /* Charsets where a piece of the bytes cannot be decoded on its own: shift
  * state (ISO-2022, UTF-7, HZ) or a byte order mark (UTF-16/32). */
@@ -453,19 +459,17 @@ chunk_has_ew(struct dec *d, size_t i, size_t w)
 	return d->has_good && d->last_good >= i;
 }
 
-/* Drops NUL bytes (they would cut the C string the caller keeps) and
- * appends the stream as UTF-8, reading invalid bytes as Windows-1252. */
+/* Appends the stream as UTF-8, reading invalid bytes as Windows-1252.
+ * NUL bytes are dropped: they would cut the C string the caller keeps. */
 static void
-finish(struct tg_buf *raw, struct tg_buf *out)
+finish(const struct tg_buf *raw, struct tg_buf *out)
 {
-	size_t o = 0;
+	for (size_t i = 0, k; i < raw->len; i = k + 1) {
+		const char *z = memchr(raw->data + i, '\0', raw->len - i);
 
-	for (size_t i = 0; i < raw->len; i++)
-		if (raw->data[i] != '\0')
-			raw->data[o++] = raw->data[i];
-	raw->len = o;
-	if (o > 0)
-		tg_charset_fallback_to_utf8(raw->data, o, out);
+		k = z != NULL ? (size_t)(z - raw->data) : raw->len;
+		tg_charset_fallback_to_utf8(raw->data + i, k - i, out);
+	}
 }
 
 enum tok {

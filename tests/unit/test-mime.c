@@ -60,6 +60,14 @@ static const struct {
 	/* invalid Content-Type means text/plain; missing boundary means leaf */
 	{ "Content-Type: garbage\n\nx", "text/plain[x]" },
 	{ "Content-Type: multipart/mixed\n\nx\n", "multipart/mixed[x\\n]" },
+	/* an unquoted boundary with '=' in it, as Outlook writes it quoted */
+	{ "Content-Type: multipart/mixed; boundary=----=_Part_1\n\n------=_Part_1\n\nhello\n------=_Part_1--\n",
+	  "multipart/mixed(text/plain[hello])" },
+	/* boundary missing or wrong: the one the body uses is found */
+	{ "Content-Type: multipart/mixed\n\n--abc\n\nhello\n--abc\nContent-Type: text/html\n\n<b>x</b>\n--abc--\n",
+	  "multipart/mixed(text/plain[hello],text/html[<b>x</b>])" },
+	{ "Content-Type: multipart/mixed; boundary=\"wrong\"\n\npreamble\n--right\n\nhello\n--right--\n",
+	  "multipart/mixed(text/plain[hello])" },
 	/* boundary never found: the multipart stays a leaf */
 	{ "Content-Type: multipart/mixed; boundary=zz\n\nx\n", "multipart/mixed[x\\n]" },
 	/* repeated boundary lines make no empty parts */

@@ -24,7 +24,8 @@ struct param_case {
 
 /* Expected from python3, with our conventions: bytes that are not UTF-8
  * read as Windows-1252 (Python: U+FFFD), NUL dropped, a parameter that
- * is there twice listed once. */
+ * is there twice listed once, and where Python raises, the broken
+ * parameter dropped. */
 static const struct param_case cases[] = {
 	/* simple */
 	{ "text/plain; charset=utf-8", "text/plain", 1, { "charset", "utf-8" } },
@@ -60,7 +61,7 @@ static const struct param_case cases[] = {
 	{ "attachment; filename=\"x=\?utf-8\?q\?a\?=\"", "attachment", 1, { "filename", "x=\?utf-8\?q\?a\?=" } },
 	/* encoded word runs past the quote */
 	{ "attachment; filename=\"=\?utf-8\?q\?a\" b\?=\"", "attachment", 1, { "filename", "a\" b" } },
-	/* encoded word in unquoted value not decoded */
+	/* unquoted value starting with = drops the parameter */
 	{ "attachment; filename==\?utf-8\?q\?a\?=", "attachment", 0, { NULL } },
 	/* rfc2231 simple */
 	{ "attachment; filename*=utf-8''caf%C3%A9.txt", "attachment", 1, { "filename", "caf\xc3\xa9.txt" } },
@@ -142,7 +143,7 @@ static const struct param_case cases[] = {
 	{ "attachment; filename=a*b", "attachment", 1, { "filename", "a" } },
 	/* apparent charset in plain value */
 	{ "attachment; filename=utf-8'en'abc", "attachment", 1, { "filename", "abc" } },
-	/* missing semicolon */
+	/* missing semicolon: the type part holds an = */
 	{ "text/plain charset=utf-8", "text/plain charset=utf-8", 1, { "text/plain charset", "utf-8" } },
 	/* type in quotes */
 	{ "\"text/plain\"; charset=utf-8", "\"text/plain\"", 1, { "charset", "utf-8" } },
@@ -154,7 +155,7 @@ static const struct param_case cases[] = {
 	{ "text/=\?utf-8\?q\?plain\?=; charset=utf-8", "text/plain", 1, { "charset", "utf-8" } },
 	/* comment with semicolon in type */
 	{ "text/plain (a;b); charset=x", "text/plain (a", 2, { "b)", "", "charset", "x" } },
-	/* nbsp around value stripped */
+	/* nbsp inside quotes kept */
 	{ "attachment; filename=\"\xc2\xa0x\xc2\xa0\"", "attachment", 1, { "filename", "\xc2\xa0x\xc2\xa0" } },
 	/* folded header */
 	{ "multipart/mixed;\x0d\x0a\tboundary=\"b1\"", "multipart/mixed", 1, { "boundary", "b1" } },
@@ -168,6 +169,12 @@ static const struct param_case cases[] = {
 	{ "multipart/related; type=\"text/html\"; start=\"<root@x>\"; boundary=b", "multipart/related", 3, { "type", "text/html", "start", "root@x", "boundary", "b" } },
 	/* charset with quotes and case */
 	{ "text/plain; charset=\"ISO-8859-1\"", "text/plain", 1, { "charset", "ISO-8859-1" } },
+	/* nbsp around unquoted value: inside the rendered quotes, kept */
+	{ "attachment; filename=\xc2\xa0x.txt\xc2\xa0", "attachment", 1, { "filename", "\xc2\xa0x.txt\xc2\xa0" } },
+	/* python crashes here (IndexError): dropped */
+	{ "attachment; filename*", "attachment", 0, { NULL } },
+	/* python crashes here too: dropped */
+	{ "attachment; filename*0*", "attachment", 0, { NULL } },
 };
 
 static void
