@@ -59,13 +59,12 @@ tg_pool_free(struct tg_pool **pp)
 
 	if (p == NULL)
 		return;
+	/* the adopted list lives in the blocks: walk it before freeing them */
+	for (struct adopted *a = p->adopted; a != NULL; a = a->next)
+		free(a->ptr);
 	for (struct pool_block *b = p->blocks, *next; b != NULL; b = next) {
 		next = b->next;
 		free(b);
-	}
-	for (struct adopted *a = p->adopted, *next; a != NULL; a = next) {
-		next = a->next;
-		free(a->ptr);
 	}
 	free(p);
 	*pp = NULL;
