@@ -25,13 +25,22 @@ RESULTS=$OUT/results.md
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 
+# Builds the release binary (a no-op when it is up to date); the build's
+# output is shown only when it fails.
 build() {
-	if [[ ! -f $REPO/build/release/CMakeCache.txt ]]; then
-		cmake -S "$REPO" -B "$REPO/build/release" \
-			-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	fi
-	cmake --build "$REPO/build/release" --parallel "$(nproc)" \
-		--target ticketgate >/dev/null
+	local log=$OUT/build.log
+	{
+		if [[ ! -f $REPO/build/release/CMakeCache.txt ]]; then
+			cmake -S "$REPO" -B "$REPO/build/release" \
+				-DCMAKE_BUILD_TYPE=RelWithDebInfo
+		fi
+		cmake --build "$REPO/build/release" --parallel "$(nproc)" \
+			--target ticketgate
+	} >"$log" 2>&1 || {
+		cat "$log" >&2
+		log "build failed"
+		return 1
+	}
 }
 
 # Generates the message sets unless the ones in $OUT/data were made with
@@ -100,10 +109,12 @@ bench_set() {
 	tg=$(median_seconds "$dir" "$BIN" parse)
 	log "$name: python"
 	py=$(median_seconds "$dir" "$PY" "$REPO/bench/py_parse.py")
-	awk -v name="$name" -v n="$n" -v b="$bytes" -v tg="$tg" -v py="$py" 'BEGIN {
-		printf "| %s | %d | %.1f | %.3f | %.0f | %.1f | %.3f | %.0f | %.1f | **%.1fx** |\n",
-			name, n, b / 1e6, tg, n / tg, b / 1e6 / tg,
-			py, n / py, b / 1e6 / py, py / tg }' >>"$RESULTS"
+	awk -v name="$name" -v n="$n" -v b="$bytes" -v tg="$tg" -v py="$py" '
+		function rate(x) { return sprintf(x >= 100 ? "%.0f" : "%.2f", x) }
+		BEGIN {
+		printf "| %s | %d | %.1f | %.3f | %s | %.1f | %.3f | %s | %.1f | **%.1fx** |\n",
+			name, n, b / 1e6, tg, rate(n / tg), b / 1e6 / tg,
+			py, rate(n / py), b / 1e6 / py, py / tg }' >>"$RESULTS"
 }
 
 # peak_rss_kb FILE COMMAND... — the peak resident set size in KiB.

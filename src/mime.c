@@ -474,13 +474,15 @@ split_multipart(struct scan *sc, size_t pos, struct tg_part *part)
 
 		while (bl > 0 && tg_ascii_isspace((unsigned char)b[bl - 1]))
 			bl--;
+		if (bl == 0)
+			continue;
 		for (size_t k = 0; k < i; k++)
 			if (tried[k] != NULL && strlen(tried[k]) >= bl &&
 			    strncmp(tried[k], b, bl) == 0 &&
 			    (tried[k][bl] == '\0' ||
 			     tg_ascii_isspace((unsigned char)tried[k][bl])))
 				again = true;
-		if (bl == 0 || again)
+		if (again)
 			continue;
 		end = parse_multipart(sc, pos, part, tg_pool_strndup(sc->pool, b, bl));
 	}

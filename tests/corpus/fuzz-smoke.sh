@@ -9,7 +9,7 @@
 # written to $TG_FUZZ_ARTIFACTS (default ./fuzz-artifacts/).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/corpus/common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$HERE/common.sh"
 
 main() {

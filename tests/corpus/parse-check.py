@@ -9,6 +9,7 @@ as lone surrogates count as invalid: they cannot be stored as UTF-8).
 usage: parse-check.py [--jobs N] [--timeout SEC] [--show N] BIN DIR
 """
 import argparse
+import collections
 import concurrent.futures
 import json
 import os
@@ -56,11 +57,22 @@ def check_output(out):
     return None
 
 
-def run_one(binary, path, timeout):
-    """Returns (path, None) on success or (path, reason, stderr)."""
+def unsymbolized_env():
+    """The environment with sanitizer stack symbolization off. Symbolizing
+    costs about half a second per report; a broken parser can fail every
+    message, so the bulk run goes without and the failures shown in detail
+    run again with it."""
+    env = dict(os.environ)
+    for key in ('ASAN_OPTIONS', 'UBSAN_OPTIONS'):
+        env[key] = (env[key] + ':' if env.get(key) else '') + 'symbolize=0'
+    return env
+
+
+def run_one(binary, path, timeout, env=None):
+    """Returns (path, None, b'') on success or (path, reason, stderr)."""
     try:
         p = subprocess.run([binary, 'parse', path], stdin=subprocess.DEVNULL,
-                           capture_output=True, timeout=timeout)
+                           capture_output=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return path, 'timed out after %g s' % timeout, b''
     if p.returncode != 0:
@@ -69,6 +81,15 @@ def run_one(binary, path, timeout):
         return path, 'sanitizer report on stderr', p.stderr
     why = check_output(p.stdout)
     return (path, None, b'') if why is None else (path, why, p.stderr)
+
+
+def summary_line(err):
+    """The sanitizer's SUMMARY line (names the kind of bug and where), or
+    ''. Unsymbolized, it still tells places apart by their offsets."""
+    for line in err.decode('utf-8', 'replace').splitlines():
+        if line.startswith('SUMMARY: '):
+            return line
+    return ''
 
 
 def report_excerpt(err, n=40):
@@ -85,8 +106,8 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
     ap.add_argument('--timeout', type=float, default=60.0)
-    ap.add_argument('--show', type=int, default=20,
-                    help='print details of the first N failures')
+    ap.add_argument('--show', type=int, default=10,
+                    help='print details of the first N kinds of failure')
     ap.add_argument('binary')
     ap.add_argument('dir')
     args = ap.parse_args(argv)
@@ -97,16 +118,30 @@ def main(argv):
     if not files:
         print('corpus-parse: no .eml files under %s' % args.dir)
         return 1
+    env = unsymbolized_env()
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(
-            lambda f: run_one(args.binary, f, args.timeout), files))
+            lambda f: run_one(args.binary, f, args.timeout, env), files))
     failed = [r for r in results if r[1] is not None]
-    for path, why, err in failed[:args.show]:
-        print('FAIL %s: %s' % (path, why))
+
+    # One broken spot often fails hundreds of messages: group the failures
+    # by reason and sanitizer summary, and show one example of each.
+    groups = collections.OrderedDict()
+    for path, why, err in failed:
+        groups.setdefault((why, summary_line(err)), []).append(path)
+    for n, ((why, _), paths) in enumerate(groups.items()):
+        if n == args.show:
+            print('... and %d more kinds of failure' % (len(groups) - n))
+            break
+        _, again, err = run_one(args.binary, paths[0], args.timeout)
+        print('FAIL %s: %s' % (paths[0], why if again is None else again))
         if err:
             print('\n'.join('    ' + line for line in report_excerpt(err)))
-    if len(failed) > args.show:
-        print('... and %d more failures' % (len(failed) - args.show))
+        if len(paths) > 1:
+            print('  the same failure in %d more: %s%s' % (
+                len(paths) - 1,
+                ' '.join(os.path.basename(p) for p in paths[1:6]),
+                ' ...' if len(paths) > 6 else ''))
     print('corpus-parse: %d messages, %d ok, %d failed'
           % (len(files), len(files) - len(failed), len(failed)))
     return 1 if failed else 0

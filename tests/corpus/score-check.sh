@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # score-check.sh BIN — scores `BIN parse FILE` against the mail oracle over
-# the corpus (tools/mail_score.py beside the corpus directory) and fails
-# when fewer than 97% of the scored messages pass, or when any run at all,
+# the corpus (tools/mail_score.py beside the corpus directory), twice: with
+# the oracle as shipped, and with its one known defect corrected
+# (oracle-fixed-score.py says which; docs/parser.md lists the messages).
+# Both figures are printed; it fails when fewer than 97% of the scored
+# messages pass against the corrected oracle, or when any run at all,
 # scored or not, crashed, timed out, exited non-zero or printed no JSON.
 #
 # The per-message report goes to $TG_SCORE_REPORT (default
@@ -9,7 +12,7 @@
 # mismatching field.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/corpus/common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$HERE/common.sh"
 
 MIN_PASS_PERCENT=97
@@ -43,7 +46,11 @@ main() {
 
 	# python3 from PATH: the oracle is defined by the project machines'
 	# Python (3.11.7), which is the first python3 there.
-	python3 "$tool" "$CORPUS_MAIL" --report "$report" --show 10 \
+	echo "== oracle as shipped"
+	python3 "$tool" "$CORPUS_MAIL" -- "$bin" parse '{}' | tail -n 1
+	echo "== oracle with its payload defect corrected"
+	python3 "$HERE/oracle-fixed-score.py" "$(dirname "$tool")" \
+		"$CORPUS_MAIL" --report "$report" --show 10 \
 		-- "$bin" parse '{}' | tee "$log"
 
 	last=$(tail -n 1 "$log")

@@ -9,7 +9,7 @@
 # mix.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/corpus/common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$HERE/common.sh"
 
 # Splits the corpus into $1 lists $2/batch-N.list (NUL-separated), dealing
@@ -32,6 +32,7 @@ run_batch() {
 	local rc=0
 	valgrind --quiet --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+		--suppressions="$HERE/valgrind.supp" \
 		--log-file="$base.vg.log" "$bin" parse "${files[@]}" \
 		>"$base.out" 2>"$base.err" || rc=$?
 	echo "$rc" >"$base.rc"
@@ -79,7 +80,7 @@ main() {
 			# The log cannot say which message of the batch was
 			# being parsed; the per-message ASan check usually
 			# names it, or one run per file does.
-			echo "to find the message: for f in CORPUS/mail/*.eml; do valgrind -q --error-exitcode=99 --leak-check=full $bin parse \"\$f\" >/dev/null || echo \"\$f\"; done"
+			echo "to find the message: for f in $CORPUS_MAIL/*.eml; do valgrind -q --error-exitcode=99 --leak-check=full --suppressions=$HERE/valgrind.supp $bin parse \"\$f\" >/dev/null || echo \"\$f\"; done"
 		fi
 	done
 	echo "valgrind: $((SECONDS - t0)) s, $([[ $failed == 0 ]] && echo clean || echo FAILED)"
