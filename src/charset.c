@@ -859,6 +859,45 @@ blank_label(const char *s)
 	return true;
 }
 
+/* Mislabelled CJK text is usually in a sibling encoding of the label:
+ * 8-bit Shift_JIS or EUC-JP under iso-2022-jp, GBK under gb2312, UHC
+ * under euc-kr. Trying those reads it where Windows-1252 would not. */
+static int
+decode_family(const char *charset, const char *in, size_t len,
+	      struct tg_buf *out)
+{
+	static const struct {
+		const char *prefix;
+		const char *try[2];
+	} families[] = {
+		{ "iso-2022-jp", { "cp932", "euc-jp" } },
+		{ "shift_jis", { "cp932", "euc-jp" } },
+		{ "euc-jp", { "cp932", NULL } },
+		{ "gb2312", { "gb18030", NULL } },
+		{ "gbk", { "gb18030", NULL } },
+		{ "euc-kr", { "cp949", NULL } },
+		{ "big5", { "big5-hkscs", NULL } },
+	};
+	char label[32];
+	size_t n = 0;
+
+	while (*charset == ' ' || *charset == '"' || *charset == '\'')
+		charset++;
+	for (; charset[n] != '\0' && n < sizeof(label) - 1; n++)
+		label[n] = (char)tg_ascii_tolower((unsigned char)charset[n]);
+	label[n] = '\0';
+	for (size_t i = 0; i < TG_N(families); i++) {
+		if (strncmp(label, families[i].prefix,
+			    strlen(families[i].prefix)) != 0)
+			continue;
+		for (size_t k = 0; k < 2 && families[i].try[k] != NULL; k++)
+			if (tg_charset_to_utf8(families[i].try[k], in, len,
+					       out) == 0)
+				return 0;
+	}
+	return -1;
+}
+
 int
 tg_charset_decode_text(const char *charset, const char *in, size_t len,
 		       struct tg_buf *out)
@@ -871,6 +910,8 @@ tg_charset_decode_text(const char *charset, const char *in, size_t len,
 		tg_buf_append(out, in, len);
 		return 1;
 	}
+	if (decode_family(charset, in, len, out) == 0)
+		return 2;
 	tg_charset_fallback_to_utf8(in, len, out);
 	return 2;
 }

@@ -366,7 +366,10 @@ static const struct text_case text_cases[] = {
 	{ "x-unknown", L("caf\xe9"), L("caf\xc3\xa9"), 2 },
 	{ "utf-8", L("caf\xe9"), L("caf\xc3\xa9"), 2 },
 	{ "us-ascii", L("caf\xc3\xa9"), L("caf\xc3\xa9"), 1 },
-	{ "shift_jis", L("\x87\x40"), L("\xe2\x80\xa1@"), 2 },
+	/* mislabelled CJK text: the label's sibling encodings come first */
+	{ "shift_jis", L("\x87\x40"), L("\xe2\x91\xa0"), 2 },
+	{ "ISO-2022-JP", L("\x96\x83\x90\xb6"), L("\xe9\xba\xbb\xe7\x94\x9f"), 2 },
+	{ "gb2312", L("\xe9\x46"), L("\xe9\x95\x95"), 2 },
 	{ "windows-1252", L("\x81"), NULL, 0, 2 },
 };
 
