@@ -3,5 +3,6 @@
 #define TICKETGATE_CMD_H
 
 int tg_cmd_parse(int argc, char **argv);
+int tg_cmd_migrate(int argc, char **argv);
 
 #endif

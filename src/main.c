@@ -11,6 +11,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "parse", tg_cmd_parse, "parse FILE...    print each message as JSON" },
+	{ "migrate", tg_cmd_migrate, "migrate          bring the database schema up to date" },
 };
 
 static void

@@ -1,0 +1,134 @@
+/* Connection handling and error classification for the PostgreSQL store. */
+#include "store-private.h"
+#include "ticketgate/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* SQLSTATEs after which the same work may succeed later. */
+static bool
+sqlstate_temporary(const char *state)
+{
+	static const char *const temporary[] = {
+		"40001", /* serialization_failure */
+		"40P01", /* deadlock_detected */
+		"53300", /* too_many_connections */
+		"57P01", /* admin_shutdown */
+		"57P02", /* crash_shutdown */
+		"57P03", /* cannot_connect_now */
+	};
+
+	if (state == NULL)
+		return true; /* no server answer at all: the link failed */
+	if (strncmp(state, "08", 2) == 0)
+		return true;
+	for (size_t i = 0; i < TG_N(temporary); i++)
+		if (strcmp(state, temporary[i]) == 0)
+			return true;
+	return false;
+}
+
+static void
+trim_newline(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+}
+
+int
+store_fail(struct tg_store *st, const PGresult *res, const char *what,
+	   struct tg_err *err)
+{
+	const char *state = res != NULL
+		? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res != NULL ? PQresultErrorMessage(res) : "";
+	bool temp;
+
+	if (msg == NULL || msg[0] == '\0')
+		msg = PQerrorMessage(st->conn);
+	temp = PQstatus(st->conn) != CONNECTION_OK || sqlstate_temporary(state);
+	if (temp)
+		tg_err_set_temp(err, "%s: %s", what, msg);
+	else
+		tg_err_set(err, "%s: %s", what, msg);
+	if (err != NULL)
+		trim_newline(err->msg);
+	return -1;
+}
+
+int
+store_exec(struct tg_store *st, const char *sql, const char *what,
+	   struct tg_err *err)
+{
+	PGresult *res = PQexec(st->conn, sql);
+	int ret = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		ret = store_fail(st, res, what, err);
+	PQclear(res);
+	return ret;
+}
+
+/* Server notices ("relation already exists, skipping") are not errors and
+ * must not reach the MTA's or journal's stderr. */
+static void
+ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+int
+tg_store_open(const char *conninfo, const char *password,
+	      struct tg_store **st_r, struct tg_err *err)
+{
+	const char *keys[] = { "dbname", "password", "application_name",
+			       "client_encoding", NULL };
+	const char *vals[] = { conninfo, password, "ticketgate", "UTF8", NULL };
+	struct tg_store *st;
+
+	/* dbname may hold a whole conninfo string (expand_dbname=1); the
+	 * password, when given, overrides nothing else in it */
+	if (password == NULL) {
+		keys[1] = "application_name";
+		vals[1] = "ticketgate";
+		keys[2] = "client_encoding";
+		vals[2] = "UTF8";
+		keys[3] = NULL;
+		vals[3] = NULL;
+	}
+	st = tg_xcalloc(1, sizeof(*st));
+	st->conn = PQconnectdbParams(keys, vals, 1);
+	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "%s",
+			 st->conn ? PQerrorMessage(st->conn) : "out of memory");
+		trim_newline(msg);
+		PQfinish(st->conn);
+		free(st);
+		/* a refused or failed connection is an outage until shown
+		 * otherwise: the MTA and the poller retry */
+		return tg_err_set_temp(err, "database connection failed: %s",
+				       msg);
+	}
+	PQsetNoticeProcessor(st->conn, ignore_notice, NULL);
+	*st_r = st;
+	return 0;
+}
+
+void
+tg_store_close(struct tg_store **stp)
+{
+	struct tg_store *st = *stp;
+
+	if (st == NULL)
+		return;
+	PQfinish(st->conn);
+	free(st);
+	*stp = NULL;
+}
