@@ -27,9 +27,10 @@ void tg_charset_fallback_to_utf8(const char *in, size_t len,
 				 struct tg_buf *out);
 
 /* Decodes a text body: the declared charset (NULL or "" means US-ASCII),
- * else UTF-8, else the fallback above. The result is always valid UTF-8.
- * Returns 0 when the declared charset decoded it, 1 when UTF-8 did, 2 when
- * the fallback was needed. */
+ * else UTF-8, else the label's sibling encodings (cp932 and EUC-JP for
+ * Japanese labels, GB18030 for Chinese, cp949 for Korean), else the
+ * fallback above. The result is always valid UTF-8. Returns 0 when the
+ * declared charset decoded it, 1 when UTF-8 did, 2 otherwise. */
 int tg_charset_decode_text(const char *charset, const char *in, size_t len,
 			   struct tg_buf *out);
 
