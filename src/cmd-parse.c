@@ -2,6 +2,8 @@
  * line. The same parser the ingest pipeline uses. */
 #include "cmd.h"
 #include "ticketgate/buf.h"
+#include "ticketgate/classify.h"
+#include "ticketgate/json.h"
 #include "ticketgate/message.h"
 #include "ticketgate/pool.h"
 
@@ -40,6 +42,34 @@ read_message(const char *path, size_t max, struct tg_buf *out)
 	return 0;
 }
 
+/* The pipeline's view beyond the message itself: its class and, for a
+ * bounce, what it bounced. Spliced in before the object's closing brace. */
+static void
+append_class(struct tg_buf *json, const struct tg_classification *c)
+{
+	json->len--; /* the closing '}' */
+	tg_buf_puts(json, ",\"class\":");
+	tg_json_cstring(json, tg_mail_class_name(c->cls));
+	tg_buf_puts(json, ",\"class_reason\":");
+	tg_json_cstring(json, c->reason);
+	if (c->cls == TG_CLASS_BOUNCE) {
+		tg_buf_puts(json, ",\"bounce\":{\"message_id\":");
+		tg_json_cstring(json, c->bounced_message_id);
+		tg_buf_puts(json, ",\"recipients\":[");
+		for (size_t i = 0; i < c->n_failed_recipients; i++) {
+			if (i > 0)
+				tg_buf_putc(json, ',');
+			tg_json_cstring(json, c->failed_recipients[i]);
+		}
+		tg_buf_puts(json, "],\"status\":");
+		tg_json_cstring(json, c->bounce_status);
+		tg_buf_puts(json, ",\"diagnostic\":");
+		tg_json_cstring(json, c->bounce_diagnostic);
+		tg_buf_putc(json, '}');
+	}
+	tg_buf_putc(json, '}');
+}
+
 int
 tg_cmd_parse(int argc, char **argv)
 {
@@ -56,6 +86,7 @@ tg_cmd_parse(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		struct tg_pool *pool;
 		struct tg_message *msg;
+		struct tg_classification cls;
 
 		tg_buf_init(&raw, 0, 0);
 		if (read_message(argv[i], lim.message_bytes, &raw) < 0) {
@@ -67,8 +98,10 @@ tg_cmd_parse(int argc, char **argv)
 		}
 		pool = tg_pool_new(64 * 1024);
 		tg_message_parse(pool, tg_buf_cstr(&raw), raw.len, &lim, &msg);
+		tg_classify(pool, msg, NULL, &cls);
 		tg_buf_reset(&json);
 		tg_message_to_json(msg, &json);
+		append_class(&json, &cls);
 		tg_buf_putc(&json, '\n');
 		fwrite(json.data, 1, json.len, stdout);
 		tg_pool_free(&pool);
