@@ -3,6 +3,7 @@
 #define TICKETGATE_CMD_H
 
 int tg_cmd_parse(int argc, char **argv);
+int tg_cmd_check_config(int argc, char **argv);
 int tg_cmd_migrate(int argc, char **argv);
 
 #endif

@@ -4,6 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+static int set(struct tg_err *err, bool temporary, const char *fmt,
+	       va_list ap) TG_PRINTF(3, 0);
+
 static int
 set(struct tg_err *err, bool temporary, const char *fmt, va_list ap)
 {

@@ -11,6 +11,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "parse", tg_cmd_parse, "parse FILE...    print each message as JSON" },
+	{ "check-config", tg_cmd_check_config, "check-config [-c FILE]  validate the configuration" },
 	{ "migrate", tg_cmd_migrate, "migrate          bring the database schema up to date" },
 };
 

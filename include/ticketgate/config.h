@@ -1,0 +1,176 @@
+/* The configuration snapshot: one libconfig file loaded, fully validated,
+ * into an immutable struct that every module reads and nobody changes. A
+ * reload builds a new snapshot and swaps it (STYLE.md §7). */
+#ifndef TICKETGATE_CONFIG_H
+#define TICKETGATE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ticketgate/message.h"
+#include "ticketgate/sla.h"
+#include "ticketgate/util.h"
+
+#define TG_CONFIG_DEFAULT_PATH "/etc/ticketgate/ticketgate.conf"
+
+/* An address in the file whose department is chosen from the account. */
+#define TG_CONFIG_BY_ACCOUNT "by account"
+
+/* One support address. Every string is owned by the snapshot. */
+struct tg_config_address {
+	const char *address;     /* lowercased local@domain */
+	const char *department;  /* a department name; NULL: by account */
+	const char *const *tags; /* default tags added to new tickets */
+	size_t n_tags;
+	const char *language;     /* "en", "pt", "pt-BR" ... */
+	const char *display_name; /* for the From of our mail; NULL: none */
+	unsigned line;            /* where it is defined, for messages */
+};
+
+/* A named business-hours calendar (or 24x7) in the form sla.h counts in. */
+struct tg_config_calendar {
+	const char *name;
+	const char *timezone; /* IANA name; NULL when always open */
+	struct tg_calendar cal;
+};
+
+/* Ticket priorities, in the order of the SQL enum ticket_priority. They
+ * live here because the SLA targets are the first thing indexed by them. */
+enum tg_priority {
+	TG_PRIORITY_URGENT,
+	TG_PRIORITY_HIGH,
+	TG_PRIORITY_MEDIUM,
+	TG_PRIORITY_LOW,
+};
+#define TG_PRIORITY_COUNT 4
+
+/* "urgent", "high", "medium", "low". */
+const char *tg_priority_name(enum tg_priority p);
+/* 1 and *p_r set when name is one of those, else 0. */
+int tg_priority_parse(const char *name, enum tg_priority *p_r);
+
+/* Targets in minutes, indexed by enum tg_priority. */
+struct tg_config_sla_policy {
+	const char *name;
+	const struct tg_config_calendar *calendar;
+	int32_t first_response_min[TG_PRIORITY_COUNT];
+	int32_t resolution_min[TG_PRIORITY_COUNT];
+};
+
+/* Inbound and outbound rate limits (the "limits" group beside the message
+ * limits). */
+struct tg_config_rates {
+	unsigned flood_messages;   /* more than this from one sender ... */
+	unsigned flood_minutes;    /* ... in this many minutes: quarantine */
+	unsigned reopens_per_hour; /* customer reopens of one ticket */
+	unsigned
+		autoreply_per_recipient; /* our automatic mail to one address */
+	unsigned autoreply_window_minutes; /* ... within this window */
+};
+
+/* Department for each account status of a "by account" address. */
+struct tg_config_routing {
+	const char *paid;
+	const char *trial;
+	const char *potential;
+	const char *potential_vip;
+	const char *community;
+	const char *none; /* no account found */
+};
+
+/* The snapshot. Read it through a const pointer; every pointer in it is
+ * owned by it and lives until tg_config_free(). */
+struct tg_config {
+	const char *path; /* the file it was loaded from */
+
+	struct {
+		const char *id;     /* names this gateway in our loop header */
+		const char *domain; /* Message-IDs and reply addresses */
+		const char *secret_file;
+		/* HMAC key of the signed reply tokens: the file's bytes, never
+		 * printed, wiped on free. */
+		const unsigned char *secret;
+		size_t secret_len;
+	} instance;
+
+	struct {
+		const char *conninfo;      /* libpq string, no password */
+		const char *password_file; /* NULL: none */
+		const char *password;      /* its first line; NULL: none */
+	} database;
+
+	struct tg_limits limits; /* what the parser may read of one message */
+	struct tg_config_rates rates;
+
+	const char *const *departments;
+	size_t n_departments;
+	struct tg_config_routing routing;
+
+	const struct tg_config_calendar *calendars;
+	size_t n_calendars;
+	const struct tg_config_sla_policy *sla_policies;
+	size_t n_sla_policies;
+	const struct tg_config_sla_policy *default_sla_policy;
+
+	const struct tg_config_address *addresses;
+	size_t n_addresses;
+};
+
+/* One problem found while loading. */
+struct tg_config_problem {
+	char *text; /* "FILE:LINE: message"; warnings: "FILE:LINE: warning: ..."
+		     */
+	char *file; /* the file it is in */
+	unsigned line; /* 0 when no line applies (file unreadable) */
+	bool warning;  /* the snapshot loads all the same */
+};
+
+/* Every problem of one load, in file and line order. The caller embeds it
+ * and owns the texts. */
+struct tg_config_errors {
+	struct tg_config_problem *v;
+	size_t n;
+	size_t n_errors; /* entries of v that are not warnings */
+};
+
+void tg_config_errors_init(struct tg_config_errors *errs);
+void tg_config_errors_deinit(struct tg_config_errors *errs);
+
+/* Reads and validates the file at path, reporting every problem it finds
+ * (not only the first) into errs, which must be initialised. Secret and
+ * password files are read too; relative paths in the file are relative to
+ * the directory of the file they are written in. Returns 0 and sets
+ * *cfg_r (warnings may have been added to errs), or -1 with at least one
+ * error in errs and *cfg_r set to NULL. */
+TG_MUST_CHECK int tg_config_load(const char *path, struct tg_config **cfg_r,
+				 struct tg_config_errors *errs);
+
+/* Frees the snapshot, wiping its secrets; sets *cfgp to NULL; accepts
+ * NULL. */
+void tg_config_free(struct tg_config **cfgp);
+
+/* The address entry for addr (compared case-insensitively), or NULL. */
+const struct tg_config_address *tg_config_address(const struct tg_config *cfg,
+						  const char *addr);
+
+/* The department of a new ticket sent to a: its fixed department, or for a
+ * "by account" address the routing for account_status ("paid", "trial",
+ * "potential", "potential_vip", "community"; NULL or "" for no account; any
+ * other status counts as "community", everyone else). Never NULL. */
+const char *tg_config_department_for(const struct tg_config *cfg,
+				     const struct tg_config_address *a,
+				     const char *account_status);
+
+/* The policy called name, or the default policy when name is NULL. NULL
+ * only when no policy has that name. */
+const struct tg_config_sla_policy *
+tg_config_sla_policy(const struct tg_config *cfg, const char *name);
+
+/* The calendar called name, or NULL. */
+const struct tg_config_calendar *tg_config_calendar(const struct tg_config *cfg,
+						    const char *name);
+
+/* 1 if name is a configured department, else 0. */
+int tg_config_has_department(const struct tg_config *cfg, const char *name);
+
+#endif

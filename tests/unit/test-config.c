@@ -1,0 +1,629 @@
+/* Unit tests for the config loader: the shipped example loads and answers
+ * lookups; each broken config of tests/data/config/ gives its FILE:LINE:
+ * message; secrets, warnings, includes and the problem order. */
+#include "ticketgate/config.h"
+#include "ticketgate/message.h"
+#include "ticketgate/sla.h"
+#include "ticketgate/util.h"
+#include "tg-test.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* tests/ of the source tree: __FILE__ is absolute in CMake builds, so the
+ * tests run from any directory without a path passed in. */
+static char tests_dir[4096];
+
+static void
+find_tests_dir(void)
+{
+	const char *f = __FILE__, *end = strstr(f, "unit/test-config.c");
+	size_t n = end != NULL ? (size_t)(end - f) : 0;
+
+	if (n >= sizeof(tests_dir))
+		n = 0;
+	memcpy(tests_dir, f, n);
+	tests_dir[n] = '\0';
+	if (n == 0)
+		snprintf(tests_dir, sizeof(tests_dir),
+			 "tests/"); /* from the root */
+}
+
+static void
+data_path(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%sdata/config/%s", tests_dir, name);
+}
+
+/* Writes len bytes to dir/name with the given mode. */
+static void
+write_file(const char *dir, const char *name, const void *data, size_t len,
+	   mode_t mode)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	TG_CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	TG_CHECK(write(fd, data, len) == (ssize_t)len);
+	TG_CHECK(fchmod(fd, mode) == 0); /* the umask must not decide */
+	close(fd);
+}
+
+static void
+remove_file(const char *dir, const char *name)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+static char *
+read_all(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf = tg_xrealloc(buf, len + n + 1);
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (buf != NULL)
+		buf[len] = '\0';
+	*len_r = len;
+	return buf;
+}
+
+static void
+dump(const struct tg_config_errors *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "  got: %s\n", errs->v[i].text);
+}
+
+/* --- the example ---------------------------------------------------------- */
+
+static const unsigned char example_secret[48] =
+	"0123456789abcdef0123456789abcdef\n\0binary\xff-ok!";
+
+static void
+check_example_lookups(const struct tg_config *cfg)
+{
+	const struct tg_config_address *a;
+	const struct tg_config_sla_policy *p;
+	const struct tg_config_calendar *cal;
+	struct tg_limits def;
+	static const struct {
+		const char *addr, *status, *want;
+	} routes[] = {
+		{"support@example.com", "paid", "Paid Support"},
+		{"support@example.com", "trial", "Trials"},
+		{"support@example.com", "potential", "Trials"},
+		{"support@example.com", "potential_vip", "Trials"},
+		{"support@example.com", "community", "Community"},
+		{"support@example.com", NULL, "Community"},
+		{"support@example.com", "", "Community"},
+		{"support@example.com", "churned", "Community"},
+		{"SUPORTE@Example.COM", "paid", "Paid Support"},
+		{"cloud@example.com", "trial", "Trials"},
+		{"omni@example.com", "paid", "Paid Support"},
+		{"security@example.com", "paid", "Security"},
+		{"security@example.com", NULL, "Security"},
+		{"gdpr@example.com", "trial", "Privacy"},
+	};
+
+	TG_CHECK_STREQ(cfg->instance.id, "helpdesk1");
+	TG_CHECK_STREQ(cfg->instance.domain, "example.com");
+	TG_CHECK_MEMEQ(cfg->instance.secret, cfg->instance.secret_len,
+		       example_secret, sizeof(example_secret));
+	TG_CHECK_STREQ(
+		cfg->database.conninfo,
+		"host=/run/postgresql dbname=ticketgate user=ticketgate");
+	TG_CHECK(cfg->database.password_file == NULL);
+	TG_CHECK(cfg->database.password == NULL);
+
+	/* the documented defaults are the parser's defaults */
+	tg_limits_init_default(&def);
+	TG_CHECK(cfg->limits.message_bytes == def.message_bytes);
+	TG_CHECK(cfg->limits.header_bytes == def.header_bytes);
+	TG_CHECK(cfg->limits.header_count == def.header_count);
+	TG_CHECK(cfg->limits.header_line_bytes == def.header_line_bytes);
+	TG_CHECK(cfg->limits.mime_depth == def.mime_depth);
+	TG_CHECK(cfg->limits.mime_parts == def.mime_parts);
+	TG_CHECK(cfg->rates.flood_messages == 20);
+	TG_CHECK(cfg->rates.flood_minutes == 10);
+	TG_CHECK(cfg->rates.reopens_per_hour == 3);
+	TG_CHECK(cfg->rates.autoreply_per_recipient == 10);
+	TG_CHECK(cfg->rates.autoreply_window_minutes == 180);
+
+	TG_CHECK(cfg->n_departments == 5);
+	TG_CHECK(tg_config_has_department(cfg, "Privacy") == 1);
+	TG_CHECK(tg_config_has_department(cfg, "privacy") == 0);
+	TG_CHECK(cfg->n_addresses == 6);
+
+	for (size_t i = 0; i < TG_N(routes); i++) {
+		a = tg_config_address(cfg, routes[i].addr);
+		TG_CHECK(a != NULL);
+		if (a != NULL)
+			TG_CHECK_STREQ_IDX(tg_config_department_for(
+						   cfg, a, routes[i].status),
+					   routes[i].want, i);
+	}
+	TG_CHECK(tg_config_address(cfg, "sales@example.com") == NULL);
+	TG_CHECK(tg_config_address(cfg, "support@example.org") == NULL);
+	TG_CHECK(tg_config_address(cfg, "support") == NULL);
+
+	a = tg_config_address(cfg, "Suporte@example.com");
+	TG_CHECK(a != NULL && a->department == NULL);
+	TG_CHECK(a != NULL && strcmp(a->address, "suporte@example.com") == 0);
+	TG_CHECK(a != NULL && strcmp(a->language, "pt") == 0);
+	TG_CHECK(a != NULL && a->n_tags == 0);
+	a = tg_config_address(cfg, "gdpr@example.com");
+	TG_CHECK(a != NULL && a->n_tags == 2);
+	if (a != NULL && a->n_tags == 2) {
+		TG_CHECK_STREQ(a->tags[0], "Privacy");
+		TG_CHECK_STREQ(a->tags[1], "Compliance");
+		TG_CHECK_STREQ(a->language, "en");
+		TG_CHECK_STREQ(a->display_name, "Example Privacy Office");
+	}
+
+	p = tg_config_sla_policy(cfg, NULL);
+	TG_CHECK(p != NULL && p == cfg->default_sla_policy);
+	TG_CHECK(p != NULL && strcmp(p->name, "Community") == 0);
+	TG_CHECK(tg_config_sla_policy(cfg, "Gold") == NULL);
+	p = tg_config_sla_policy(cfg, "Premium");
+	TG_CHECK(p != NULL && p->calendar->cal.always_open);
+	TG_CHECK(p != NULL && p->first_response_min[TG_PRIORITY_URGENT] == 60);
+	TG_CHECK(p != NULL && p->resolution_min[TG_PRIORITY_LOW] == 2880);
+	p = tg_config_sla_policy(cfg, "Standard");
+	TG_CHECK(p != NULL && p->first_response_min[TG_PRIORITY_MEDIUM] == 480);
+	TG_CHECK(p != NULL && p->resolution_min[TG_PRIORITY_HIGH] == 960);
+	TG_CHECK(p != NULL && strcmp(p->calendar->name, "Lisbon office") == 0);
+
+	cal = tg_config_calendar(cfg, "Lisbon office");
+	TG_CHECK(cal != NULL);
+	if (cal != NULL) {
+		TG_CHECK(!cal->cal.always_open && cal->cal.tz != NULL);
+		TG_CHECK_STREQ(cal->timezone, "Europe/Lisbon");
+		TG_CHECK(cal->cal.week[0].open_min ==
+			 cal->cal.week[0].close_min);
+		TG_CHECK(cal->cal.week[1].open_min == 9 * 60);
+		TG_CHECK(cal->cal.week[5].close_min == 18 * 60);
+		TG_CHECK(cal->cal.week[6].open_min ==
+			 cal->cal.week[6].close_min);
+		TG_CHECK(cal->cal.n_holidays == 8);
+		/* 2026-01-01 is day 20454; sorted for binary search */
+		TG_CHECK(cal->cal.n_holidays > 0 &&
+			 cal->cal.holidays[0] == 20454);
+		for (size_t i = 1; i < cal->cal.n_holidays; i++)
+			TG_CHECK(cal->cal.holidays[i - 1] <
+				 cal->cal.holidays[i]);
+	}
+	/* the loaded calendar is what sla.c counts in: Friday 17:00 in
+	 * Lisbon (UTC+0 in March) + 60 min is Friday 18:00; Thursday
+	 * 2026-12-24 17:30 + 60 min skips Christmas and the weekend */
+	if (cal != NULL) {
+		TG_CHECK(tg_sla_due(&cal->cal, 1772816400, 60) == 1772820000);
+		TG_CHECK(tg_sla_due(&cal->cal, 1798133400, 60) == 1798450200);
+	}
+	cal = tg_config_calendar(cfg, "24x7");
+	TG_CHECK(cal != NULL && cal->cal.always_open && cal->timezone == NULL);
+}
+
+/* The shipped example, copied beside a secret of its own: it must load
+ * with no problem at all, not even a warning. */
+static void
+test_example(void)
+{
+	char dir[] = "/tmp/tg-test-config.XXXXXX", src[4200];
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	char path[4200];
+	size_t len;
+	char *text;
+
+	snprintf(src, sizeof(src), "%s../conf/ticketgate.conf.example",
+		 tests_dir);
+	text = read_all(src, &len);
+	TG_CHECK(text != NULL);
+	TG_CHECK(mkdtemp(dir) != NULL);
+	if (text == NULL)
+		return;
+	write_file(dir, "ticketgate.conf", text, len, 0644);
+	write_file(dir, "secret", example_secret, sizeof(example_secret), 0640);
+	free(text);
+
+	snprintf(path, sizeof(path), "%s/ticketgate.conf", dir);
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(errs.n == 0);
+	dump(&errs);
+	if (cfg != NULL) {
+		TG_CHECK_STREQ(cfg->path, path);
+		check_example_lookups(cfg);
+	}
+	tg_config_free(&cfg);
+	TG_CHECK(cfg == NULL);
+	tg_config_free(&cfg); /* NULL is fine */
+	tg_config_errors_deinit(&errs);
+
+	/* the same file with a world-readable secret: loads, with a warning */
+	write_file(dir, "secret", example_secret, sizeof(example_secret), 0644);
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(errs.n == 1 && errs.n_errors == 0);
+	if (errs.n == 1) {
+		char want[8800];
+
+		snprintf(want, sizeof(want),
+			 "%s:18: warning: instance.secret_file \"%s/secret\" "
+			 "is readable by everyone (chmod o-r)",
+			 path, dir);
+		TG_CHECK(errs.v[0].warning && errs.v[0].line == 18);
+		TG_CHECK_STREQ(errs.v[0].text, want);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	remove_file(dir, "secret");
+	remove_file(dir, "ticketgate.conf");
+	TG_CHECK(rmdir(dir) == 0);
+}
+
+/* --- broken configs --------------------------------------------------------
+ */
+
+/* file, the line of the problem (0: none applies), how many errors the
+ * file has, and the message after "FILE:LINE: " (@DIR@ stands for
+ * tests/data/config; a final '*' matches the rest, for messages from
+ * another module). */
+static const struct {
+	const char *file;
+	unsigned line;
+	size_t n_errors;
+	const char *msg;
+} broken[] = {
+	{"syntax-error.conf", 10, 1, "syntax error"},
+	{"unknown-key.conf", 9, 1,
+	 "unknown setting limits.mesage_bytes (did you mean message_bytes?)"},
+	{"unknown-section.conf", 8, 1, "unknown setting imap"},
+	{"wrong-type-int.conf", 9, 1, "limits.mime_depth must be an integer"},
+	{"wrong-type-float.conf", 9, 1,
+	 "limits.flood_minutes must be an integer"},
+	{"wrong-type-group.conf", 8, 1, "limits must be a group { ... }"},
+	{"out-of-range.conf", 9, 1,
+	 "limits.mime_depth = 0 is out of range 1..100"},
+	{"int-wraps.conf", 9, 1,
+	 "limits.message_bytes is out of range 1024..67108864"},
+	{"header-over-message.conf", 10, 1,
+	 "limits.header_bytes (4096) exceeds limits.message_bytes (2048)"},
+	{"missing-instance.conf", 0, 1, "instance is required"},
+	{"missing-key.conf", 7, 1, "instance.domain is required"},
+	{"bad-id.conf", 8, 1,
+	 "instance.id \"help desk\": use only letters, digits, '.', '_' and "
+	 "'-'"},
+	{"bad-domain.conf", 9, 1,
+	 "instance.domain \"example..com\": not a domain name (empty or long "
+	 "label)"},
+	{"missing-secret.conf", 10, 1,
+	 "instance.secret_file \"@DIR@/no-such-secret\": cannot open: No such "
+	 "file or directory"},
+	{"short-secret.conf", 10, 1,
+	 "instance.secret_file \"@DIR@/short-secret\" holds 10 bytes; the key "
+	 "needs at least 32"},
+	{"secret-is-dir.conf", 10, 1,
+	 "instance.secret_file \"@DIR@/base\": not a regular file"},
+	{"conninfo-password.conf", 8, 1,
+	 "database.conninfo \"dbname=tg password=hunter2\": holds a password: "
+	 "put it in database.password_file"},
+	{"conninfo-uri-password.conf", 8, 1,
+	 "database.conninfo \"postgresql://tg:hunter2@db.example.com/tg\": "
+	 "holds a password: put it in database.password_file"},
+	{"password-missing.conf", 9, 1,
+	 "database.password_file \"@DIR@/no-such-password\": cannot open: No "
+	 "such file or directory"},
+	{"password-empty.conf", 9, 1,
+	 "database.password_file \"@DIR@/empty-password\": the first line is "
+	 "empty or holds a NUL byte"},
+	{"dup-department.conf", 8, 1,
+	 "departments[5]: duplicate department \"trials\" (first at line 7)"},
+	{"reserved-department.conf", 7, 1,
+	 "departments[4]: \"By Account\" is reserved for addresses that route "
+	 "by account"},
+	{"no-departments.conf", 6, 2, "departments: name at least one"},
+	{"unknown-department.conf", 8, 1,
+	 "addresses[0].department: unknown department \"Sales\""},
+	{"department-case.conf", 8, 1,
+	 "addresses[0].department: unknown department \"security\" (did you "
+	 "mean \"Security\"?)"},
+	{"routing-unknown.conf", 9, 1,
+	 "routing.paid: unknown department \"Gold\""},
+	{"routing-defaults.conf", 8, 1,
+	 "this address routes by account, but routing for paid, trial, "
+	 "potential, potential_vip, community, none defaults to departments "
+	 "not defined here: set those keys in routing"},
+	{"dup-calendar.conf", 10, 1,
+	 "calendars[2]: duplicate calendar \"Office\" (first at line 8)"},
+	{"bad-hours.conf", 13, 1,
+	 "calendars[1].hours.monday \"9-18\": want \"HH:MM-HH:MM\" or "
+	 "\"closed\""},
+	{"overnight-hours.conf", 14, 1,
+	 "calendars[1].hours.tuesday \"22:00-06:00\": the day must close after "
+	 "it opens (use \"closed\", or 24:00 for midnight)"},
+	{"bad-hour-value.conf", 12, 1,
+	 "calendars[1].hours.friday \"09:00-24:30\": want \"HH:MM-HH:MM\" or "
+	 "\"closed\""},
+	{"unknown-weekday.conf", 14, 1,
+	 "unknown setting calendars[1].hours.funday (did you mean sunday?)"},
+	{"closed-every-day.conf", 12, 1,
+	 "calendars[1].hours: closed every day"},
+	{"bad-date.conf", 14, 1,
+	 "calendars[1].holidays[1] \"2026-02-30\": not a date (want "
+	 "\"YYYY-MM-DD\")"},
+	{"bad-date-format.conf", 13, 1,
+	 "calendars[1].holidays[0] \"25/12/2026\": not a date (want "
+	 "\"YYYY-MM-DD\")"},
+	{"dup-holiday.conf", 14, 1,
+	 "calendars[1].holidays[2]: duplicate holiday \"2026-12-25\""},
+	{"unknown-tz.conf", 11, 1,
+	 "calendars[1].timezone \"Mars/Olympus_Mons\": *"},
+	{"always-with-hours.conf", 11, 1,
+	 "calendars[0].hours: not used when always = true"},
+	{"no-timezone.conf", 9, 1,
+	 "calendars[1]: set timezone and hours, or always = true"},
+	{"unknown-calendar.conf", 10, 1,
+	 "sla_policies[0].calendar: unknown calendar \"Ofice\""},
+	{"dup-policy.conf", 15, 1,
+	 "sla_policies[1]: duplicate policy \"Standard\" (first at line 9)"},
+	{"missing-target.conf", 11, 1,
+	 "sla_policies[0].first_response.low is required"},
+	{"target-order.conf", 11, 1,
+	 "sla_policies[0].first_response.high (600 min) is longer than "
+	 "resolution.high (480 min)"},
+	{"unknown-default-policy.conf", 15, 1,
+	 "default_sla_policy: unknown SLA policy \"Gold\""},
+	{"missing-default-policy.conf", 0, 1, "default_sla_policy is required"},
+	{"dup-address.conf", 9, 1,
+	 "addresses[1]: duplicate address \"support@example.com\" (first at "
+	 "line 8)"},
+	{"bad-address.conf", 8, 1,
+	 "addresses[0].address \"support at example.com\": want local@domain"},
+	{"bad-language.conf", 11, 1,
+	 "addresses[0].language \"pt_BR\": want a language tag such as \"en\" "
+	 "or \"pt-BR\""},
+	{"display-name-crlf.conf", 11, 1,
+	 "addresses[0].display_name \"Support\\x0d\\x0aBcc: "
+	 "victim@example.org\": control characters are not allowed"},
+	{"dup-tag.conf", 12, 1,
+	 "addresses[0].tags[2]: duplicate tag \"privacy\""},
+	{"tags-not-strings.conf", 11, 1,
+	 "addresses[0].tags[1] must be a string in quotes"},
+	{"no-addresses.conf", 7, 1, "addresses: name at least one"},
+};
+
+static void
+expand(char *out, size_t size, const char *msg, const char *dir)
+{
+	const char *at = strstr(msg, "@DIR@");
+
+	if (at == NULL)
+		snprintf(out, size, "%s", msg);
+	else
+		snprintf(out, size, "%.*s%s%s", (int)(at - msg), msg, dir,
+			 at + 5);
+}
+
+static bool
+matches(const char *got, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (n > 0 && want[n - 1] == '*')
+		return strncmp(got, want, n - 1) == 0;
+	return strcmp(got, want) == 0;
+}
+
+static void
+test_broken(void)
+{
+	char dir[4200];
+
+	data_path(dir, sizeof(dir), "");
+	dir[strlen(dir) - 1] = '\0'; /* no trailing slash */
+	for (size_t i = 0; i < TG_N(broken); i++) {
+		struct tg_config_errors errs;
+		static struct tg_config dummy;
+		struct tg_config *cfg = &dummy; /* the load must reset it */
+		char path[4200], msg[8800], want[13100];
+		bool found = false;
+
+		data_path(path, sizeof(path), broken[i].file);
+		expand(msg, sizeof(msg), broken[i].msg, dir);
+		if (broken[i].line > 0)
+			snprintf(want, sizeof(want), "%s:%u: %s", path,
+				 broken[i].line, msg);
+		else
+			snprintf(want, sizeof(want), "%s: %s", path, msg);
+
+		tg_config_errors_init(&errs);
+		TG_CHECK(tg_config_load(path, &cfg, &errs) == -1);
+		TG_CHECK(cfg == NULL);
+		tg_config_free(&cfg);
+		for (size_t j = 0; j < errs.n; j++)
+			found |= !errs.v[j].warning &&
+				 errs.v[j].line == broken[i].line &&
+				 matches(errs.v[j].text, want);
+		tg_test_checks++;
+		if (!found || errs.n_errors != broken[i].n_errors) {
+			tg_test_failures++;
+			fprintf(stderr,
+				"%s: want %zu error(s) including\n  %s\n",
+				broken[i].file, broken[i].n_errors, want);
+			dump(&errs);
+		}
+		tg_config_errors_deinit(&errs);
+	}
+}
+
+/* --- the rest --------------------------------------------------------------
+ */
+
+static void
+test_missing_file(void)
+{
+	struct tg_config_errors errs;
+	struct tg_config *cfg;
+	char path[4200], want[4300];
+
+	data_path(path, sizeof(path), "no-such.conf");
+	snprintf(want, sizeof(want),
+		 "%s: cannot open: No such file or directory", path);
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == -1 && cfg == NULL);
+	TG_CHECK(errs.n == 1 && errs.n_errors == 1);
+	if (errs.n == 1) {
+		TG_CHECK_STREQ(errs.v[0].text, want);
+		TG_CHECK(errs.v[0].line == 0);
+	}
+	tg_config_errors_deinit(&errs);
+}
+
+/* The shared parts alone make a good config; the password comes from the
+ * first line of its file. Only warnings are allowed (a checkout may make
+ * the test secret world-readable). */
+static void
+test_good(void)
+{
+	static const char *const files[] = {"good-minimal.conf",
+					    "good-password.conf"};
+
+	for (size_t i = 0; i < TG_N(files); i++) {
+		struct tg_config_errors errs;
+		struct tg_config *cfg = NULL;
+		char path[4200];
+
+		data_path(path, sizeof(path), files[i]);
+		tg_config_errors_init(&errs);
+		TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+		TG_CHECK(errs.n_errors == 0);
+		if (errs.n_errors != 0)
+			dump(&errs);
+		if (cfg == NULL) {
+			tg_config_errors_deinit(&errs);
+			continue;
+		}
+		TG_CHECK(cfg->instance.secret_len == 51);
+		if (i == 0) {
+			TG_CHECK(cfg->database.password == NULL);
+		} else {
+			TG_CHECK_STREQ(cfg->database.password,
+				       "test-only-password");
+		}
+		/* the routing defaults are the reference setup's */
+		const struct tg_config_address *a =
+			tg_config_address(cfg, "support@example.com");
+
+		TG_CHECK(a != NULL);
+		if (a != NULL) {
+			TG_CHECK_STREQ(tg_config_department_for(cfg, a, "paid"),
+				       "Paid Support");
+			TG_CHECK_STREQ(tg_config_department_for(
+					       cfg, a, "potential_vip"),
+				       "Trials");
+		}
+		TG_CHECK_STREQ(tg_config_sla_policy(cfg, NULL)->name,
+			       "Standard");
+		tg_config_free(&cfg);
+		tg_config_errors_deinit(&errs);
+	}
+}
+
+/* A problem in an included file names that file. */
+static void
+test_include(void)
+{
+	struct tg_config_errors errs;
+	struct tg_config *cfg;
+	char path[4200], want[4300];
+	bool found = false;
+
+	data_path(path, sizeof(path), "include-error.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == -1);
+	TG_CHECK(errs.n_errors == 1);
+	data_path(path, sizeof(path), "inc/bad-limits.inc");
+	snprintf(want, sizeof(want), "%s:4: unknown setting limits.max_bytes",
+		 path);
+	for (size_t i = 0; i < errs.n; i++)
+		found |= strcmp(errs.v[i].text, want) == 0;
+	TG_CHECK(found);
+	if (!found)
+		dump(&errs);
+	tg_config_errors_deinit(&errs);
+}
+
+/* Every problem, in line order whatever order the loader found them in. */
+static void
+test_multi(void)
+{
+	static const unsigned lines[] = {7, 11, 17, 23, 31};
+	struct tg_config_errors errs;
+	struct tg_config *cfg;
+	char path[4200];
+	size_t k = 0;
+
+	data_path(path, sizeof(path), "multi-error.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == -1);
+	TG_CHECK(errs.n_errors == TG_N(lines));
+	for (size_t i = 0; i < errs.n; i++) {
+		if (errs.v[i].warning)
+			continue;
+		TG_CHECK(k < TG_N(lines) && errs.v[i].line == lines[k]);
+		TG_CHECK(strcmp(errs.v[i].file, path) == 0);
+		k++;
+	}
+	tg_config_errors_deinit(&errs);
+}
+
+static void
+test_priorities(void)
+{
+	enum tg_priority p;
+
+	TG_CHECK(tg_priority_parse("urgent", &p) == 1 &&
+		 p == TG_PRIORITY_URGENT);
+	TG_CHECK(tg_priority_parse("low", &p) == 1 && p == TG_PRIORITY_LOW);
+	TG_CHECK(tg_priority_parse("Low", &p) == 0);
+	TG_CHECK(tg_priority_parse("normal", &p) == 0);
+	TG_CHECK_STREQ(tg_priority_name(TG_PRIORITY_MEDIUM), "medium");
+	TG_CHECK_STREQ(tg_priority_name(TG_PRIORITY_HIGH), "high");
+}
+
+int
+main(void)
+{
+	find_tests_dir();
+	test_example();
+	test_broken();
+	test_missing_file();
+	test_good();
+	test_include();
+	test_multi();
+	test_priorities();
+	return tg_test_done();
+}
