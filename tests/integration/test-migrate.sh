@@ -33,6 +33,14 @@ ev=$(pg_psql -c "SELECT kind || ':' || old_value || '>' || new_value FROM ticket
 solved=$(pg_psql -c "SELECT solved_at IS NOT NULL FROM ticket")
 [ "$solved" = "t" ] || fail "solved_at not stamped"
 
+# the same through the configuration file
+conf=$(dirname "$0")/../../conf/ticketgate.conf.example
+sed "s|^  conninfo = .*|  conninfo = \"$PG_CONNINFO\";|" "$conf" >"$PG_DIR/tg.conf"
+head -c 48 /dev/urandom >"$PG_DIR/secret"
+chmod 600 "$PG_DIR/secret"
+again=$("$bin" migrate -c "$PG_DIR/tg.conf" --schema-dir "$schema")
+[ "$again" = "migrate: 0 schema files applied" ] || fail "migrate -c: $again"
+
 # a database that is down is a temporary failure (exit 75)
 pg_stop
 rc=0
