@@ -6,6 +6,7 @@
 #include "ticketgate/json.h"
 #include "ticketgate/message.h"
 #include "ticketgate/pool.h"
+#include "ticketgate/reply.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,12 +43,21 @@ read_message(const char *path, size_t max, struct tg_buf *out)
 	return 0;
 }
 
-/* The pipeline's view beyond the message itself: its class and, for a
- * bounce, what it bounced. Spliced in before the object's closing brace. */
+/* The pipeline's view beyond the message itself: the new text of a reply,
+ * the class and, for a bounce, what it bounced. Spliced in before the
+ * object's closing brace. */
 static void
-append_class(struct tg_buf *json, const struct tg_classification *c)
+append_pipeline(struct tg_buf *json, const struct tg_message *m,
+		const struct tg_classification *c)
 {
+	struct tg_buf reply;
+
+	tg_buf_init(&reply, m->text_len + 1, 0);
+	tg_reply_extract(m->text, m->text_len, &reply);
 	json->len--; /* the closing '}' */
+	tg_buf_puts(json, ",\"reply_text\":");
+	tg_json_string(json, tg_buf_cstr(&reply), reply.len);
+	tg_buf_deinit(&reply);
 	tg_buf_puts(json, ",\"class\":");
 	tg_json_cstring(json, tg_mail_class_name(c->cls));
 	tg_buf_puts(json, ",\"class_reason\":");
@@ -101,7 +111,7 @@ tg_cmd_parse(int argc, char **argv)
 		tg_classify(pool, msg, NULL, &cls);
 		tg_buf_reset(&json);
 		tg_message_to_json(msg, &json);
-		append_class(&json, &cls);
+		append_pipeline(&json, msg, &cls);
 		tg_buf_putc(&json, '\n');
 		fwrite(json.data, 1, json.len, stdout);
 		tg_pool_free(&pool);
