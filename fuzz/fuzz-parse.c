@@ -3,7 +3,9 @@
  * printed as JSON; the JSON must be one well-formed object in valid UTF-8.
  * Parses untrusted input. */
 #include "ticketgate/buf.h"
+#include "ticketgate/classify.h"
 #include "ticketgate/message.h"
+#include "ticketgate/reply.h"
 #include "ticketgate/pool.h"
 
 #include <stdbool.h>
@@ -328,6 +330,21 @@ parse_and_check(const uint8_t *data, size_t size, const struct tg_limits *lim)
 	tg_message_to_json(msg, &json);
 	check_json(&json);
 	tg_buf_deinit(&json);
+
+	/* what `ticketgate parse` and the pipeline run next on the same
+	 * message: classification (bounce reports parse embedded parts) and
+	 * reply extraction */
+	struct tg_classification cls;
+	struct tg_buf reply;
+
+	tg_classify(pool, msg, NULL, &cls);
+	if (cls.n_failed_recipients > 0 && cls.failed_recipients == NULL)
+		abort();
+	tg_buf_init(&reply, 0, 0);
+	tg_reply_extract(msg->text, msg->text_len, &reply);
+	if (reply.len > msg->text_len)
+		abort(); /* the reply is a selection of the text's lines */
+	tg_buf_deinit(&reply);
 	tg_pool_free(&pool);
 }
 
