@@ -5,5 +5,6 @@
 int tg_cmd_parse(int argc, char **argv);
 int tg_cmd_check_config(int argc, char **argv);
 int tg_cmd_migrate(int argc, char **argv);
+int tg_cmd_deliver(int argc, char **argv);
 
 #endif

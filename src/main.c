@@ -13,6 +13,7 @@ static const struct {
 	{ "parse", tg_cmd_parse, "parse FILE...    print each message as JSON" },
 	{ "check-config", tg_cmd_check_config, "check-config [-c FILE]  validate the configuration" },
 	{ "migrate", tg_cmd_migrate, "migrate          bring the database schema up to date" },
+	{ "deliver", tg_cmd_deliver, "deliver --to ADDR [FILE]  store one message from the MTA" },
 };
 
 static void

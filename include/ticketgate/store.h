@@ -20,4 +20,28 @@ void tg_store_close(struct tg_store **stp);
 TG_MUST_CHECK int tg_store_migrate(struct tg_store *st, const char *schema_dir,
 				   int *applied_r, struct tg_err *err);
 
+
+struct tg_ingest_mail;
+struct tg_ingest_result;
+
+/* Stores one prepared message in one transaction: dedupe, sender, thread,
+ * follow-up rules, new ticket, participants, message, attachments; see
+ * src/store-ingest.c. Returns 0 after COMMIT with *res_r filled (also for
+ * a duplicate), or -1 after ROLLBACK with err filled (temporary when
+ * retrying may succeed). m is only read. */
+TG_MUST_CHECK int tg_store_ingest(struct tg_store *st,
+				  const struct tg_ingest_mail *m,
+				  struct tg_ingest_result *res_r,
+				  struct tg_err *err);
+
+/* Keeps raw[0..len) whole in the quarantine with reason, in its own
+ * transaction; an identical open entry (same hash) is not added twice. */
+TG_MUST_CHECK int tg_store_quarantine_add(struct tg_store *st,
+					  const char *source,
+					  const char *envelope_to,
+					  const char *reason, const void *raw,
+					  size_t len,
+					  const unsigned char sha256[32],
+					  struct tg_err *err);
+
 #endif

@@ -1,0 +1,300 @@
+/* `ticketgate deliver --to ADDRESS [FILE]`: the MTA pipe. Reads one
+ * message, stores it through the ingest pipeline and exits 0 only after
+ * the commit; 75 (EX_TEMPFAIL) makes the MTA retry. Reads untrusted input. */
+#include "cmd.h"
+#include "ticketgate/buf.h"
+#include "ticketgate/config.h"
+#include "ticketgate/ingest.h"
+#include "ticketgate/message.h"
+#include "ticketgate/pool.h"
+#include "ticketgate/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EX_OK 0
+#define EX_USAGE 64
+#define EX_SOFTWARE 70
+#define EX_UNAVAILABLE 69
+#define EX_TEMPFAIL 75
+
+/* Largest message kept whole in the quarantine; beyond it the MTA bounces
+ * it (EX_UNAVAILABLE) rather than anything keeping a truncated copy. */
+#define QUARANTINE_MAX ((size_t)256 * 1024 * 1024)
+
+/* The secret is a small file; a longer one is a mistake worth reporting. */
+#define SECRET_MAX 4096
+
+/* Reads until out holds max + 1 bytes or the input ends, so that an
+ * oversized message is seen as such; never reads past what it keeps, so
+ * a later call continues where this one stopped. */
+static int
+read_all(FILE *f, size_t max, struct tg_buf *out)
+{
+	char chunk[65536];
+	size_t n, want;
+
+	while (out->len <= max) {
+		want = max + 1 - out->len;
+		if (want > sizeof(chunk))
+			want = sizeof(chunk);
+		n = fread(chunk, 1, want, f);
+		if (n == 0)
+			break;
+		if (tg_buf_append(out, chunk, n) < 0)
+			return -1;
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+static int
+read_file(const char *path, size_t max, struct tg_buf *out)
+{
+	FILE *f = path == NULL ? stdin : fopen(path, "rb");
+	int ret, e;
+
+	if (f == NULL)
+		return -1;
+	ret = read_all(f, max, out);
+	e = errno;
+	if (f != stdin)
+		fclose(f);
+	errno = e;
+	return ret;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: ticketgate deliver --to ADDRESS [--conninfo STR] "
+		"[-c CONFIG] [--department NAME] [--secret-file FILE] "
+		"[FILE]\n");
+}
+
+struct deliver_args {
+	const char *to, *conninfo, *department, *secret_file, *file;
+	const char *config;
+	const struct tg_config *cfg; /* loaded from config, or NULL */
+	size_t max_bytes;            /* larger messages are quarantined */
+};
+
+static int
+parse_args(int argc, char **argv, struct deliver_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->conninfo = getenv("TG_CONNINFO");
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i];
+
+		if (strcmp(opt, "--to") == 0 && i + 1 < argc)
+			a->to = argv[++i];
+		else if (strcmp(opt, "--conninfo") == 0 && i + 1 < argc)
+			a->conninfo = argv[++i];
+		else if (strcmp(opt, "--department") == 0 && i + 1 < argc)
+			a->department = argv[++i];
+		else if ((strcmp(opt, "-c") == 0 ||
+			  strcmp(opt, "--config") == 0) &&
+			 i + 1 < argc)
+			a->config = argv[++i];
+		else if (strcmp(opt, "--secret-file") == 0 && i + 1 < argc)
+			a->secret_file = argv[++i];
+		else if (opt[0] == '-' && strcmp(opt, "-") != 0)
+			return -1;
+		else if (a->file == NULL)
+			a->file = strcmp(opt, "-") == 0 ? NULL : opt;
+		else
+			return -1;
+	}
+	if (a->to == NULL || a->to[0] == '\0' ||
+	    (a->conninfo == NULL && a->config == NULL))
+		return -1;
+	return 0;
+}
+
+/* Stores a message that fits; a permanent failure quarantines it. */
+static int
+store_message(struct tg_store *st, const struct deliver_args *a,
+	      const struct tg_buf *raw, const struct tg_buf *secret)
+{
+	struct tg_ingest_opts opts = {
+		.source = "deliver",
+		.envelope_to = a->to,
+		.department = a->department,
+		.key = secret->len > 0 ? (const unsigned char *)secret->data
+				       : NULL,
+		.keylen = secret->len,
+		.cfg = a->cfg,
+	};
+	struct tg_pool *pool = tg_pool_new(64 * 1024);
+	struct tg_ingest_result res;
+	struct tg_ingest_mail mail;
+	struct tg_message *msg;
+	struct tg_limits lim;
+	struct tg_err err;
+	char reason[300];
+	int status = EX_OK;
+
+	if (a->cfg != NULL)
+		lim = a->cfg->limits;
+	else
+		tg_limits_init_default(&lim);
+	tg_message_parse(pool, tg_buf_cstr(raw), raw->len, &lim, &msg);
+	tg_ingest_prepare(pool, msg, tg_buf_cstr(raw), raw->len, &opts, &mail);
+	if (tg_store_ingest(st, &mail, &res, &err) == 0) {
+		fprintf(stderr, "deliver: %s ticket=%lld class=%s\n",
+			res.action, (long long)res.ticket_number,
+			tg_mail_class_name(mail.cls.cls));
+		goto out;
+	}
+	if (err.temporary) {
+		fprintf(stderr, "deliver: temporary failure: %s\n", err.msg);
+		status = EX_TEMPFAIL;
+		goto out;
+	}
+	snprintf(reason, sizeof(reason), "store failed: %s", err.msg);
+	/* err.msg may end in a multibyte character cut in half, and the
+	 * reason must be text PostgreSQL accepts */
+	for (char *p = reason; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			*p = '?';
+	if (tg_store_quarantine_add(st, "deliver", a->to, reason,
+				    tg_buf_cstr(raw), raw->len, mail.raw_sha256,
+				    &err) < 0) {
+		fprintf(stderr, "deliver: cannot quarantine: %s\n", err.msg);
+		status = EX_TEMPFAIL;
+		goto out;
+	}
+	fprintf(stderr, "deliver: quarantined: %s\n", reason);
+out:
+	tg_pool_free(&pool);
+	return status;
+}
+
+static int
+load_config(const char *path, struct tg_config **cfg_r)
+{
+	struct tg_config_errors errs;
+	int ret;
+
+	tg_config_errors_init(&errs);
+	ret = tg_config_load(path, cfg_r, &errs);
+	for (size_t i = 0; ret < 0 && i < errs.n; i++)
+		fprintf(stderr, "deliver: %s\n", errs.v[i].text);
+	tg_config_errors_deinit(&errs);
+	return ret;
+}
+
+/* Keeps an oversized message whole in the quarantine: the parser never
+ * sees it, and it is never truncated. */
+static int
+quarantine_oversize(struct tg_store *st, const struct deliver_args *a,
+		    const struct tg_buf *raw)
+{
+	unsigned char sha[32];
+	struct tg_err err;
+
+	tg_ingest_sha256(raw->data, raw->len, sha);
+	if (tg_store_quarantine_add(st, "deliver", a->to, "over size limit",
+				    raw->data, raw->len, sha, &err) < 0) {
+		fprintf(stderr, "deliver: cannot quarantine: %s\n", err.msg);
+		/* kept at the MTA rather than bounced or lost */
+		return EX_TEMPFAIL;
+	}
+	fprintf(stderr, "deliver: quarantined: over size limit bytes=%zu\n",
+		raw->len);
+	return EX_OK;
+}
+
+int
+tg_cmd_deliver(int argc, char **argv)
+{
+	struct deliver_args a;
+	struct tg_store *st = NULL;
+	struct tg_config *cfg = NULL;
+	const char *password = NULL;
+	struct tg_buf raw, secret;
+	struct tg_err err;
+	FILE *f = NULL;
+	int status = EX_OK;
+
+	if (parse_args(argc, argv, &a) < 0) {
+		usage();
+		return EX_USAGE;
+	}
+	tg_buf_init(&raw, 64 * 1024, QUARANTINE_MAX);
+	tg_buf_init(&secret, 64, SECRET_MAX + 1);
+	a.max_bytes = TG_INGEST_MAX_BYTES;
+	if (a.config != NULL) {
+		if (load_config(a.config, &cfg) < 0) {
+			/* a broken config is fixed by the admin: the mail
+			 * waits at the MTA meanwhile */
+			status = EX_TEMPFAIL;
+			goto out;
+		}
+		a.cfg = cfg;
+		a.max_bytes = cfg->limits.message_bytes;
+		if (a.conninfo == NULL)
+			a.conninfo = cfg->database.conninfo;
+		password = cfg->database.password;
+		if (a.secret_file == NULL && cfg->instance.secret != NULL &&
+		    tg_buf_append(&secret, cfg->instance.secret,
+				  cfg->instance.secret_len) < 0) {
+			fprintf(stderr, "deliver: instance secret too long\n");
+			status = EX_TEMPFAIL;
+			goto out;
+		}
+	}
+	if (a.secret_file != NULL &&
+	    (read_file(a.secret_file, SECRET_MAX, &secret) < 0 ||
+	     secret.len > SECRET_MAX || secret.len == 0)) {
+		fprintf(stderr, "deliver: %s: unreadable or bad secret\n",
+			a.secret_file);
+		/* a setup mistake the admin fixes: the mail waits at the
+		 * MTA instead of bouncing */
+		status = EX_TEMPFAIL;
+		goto out;
+	}
+	/* a trailing newline is part of no secret */
+	while (secret.len > 0 && (secret.data[secret.len - 1] == '\n' ||
+				  secret.data[secret.len - 1] == '\r'))
+		secret.data[--secret.len] = '\0';
+	f = a.file == NULL ? stdin : fopen(a.file, "rb");
+	if (f == NULL || read_all(f, a.max_bytes, &raw) < 0 ||
+	    (raw.len > a.max_bytes && read_all(f, QUARANTINE_MAX, &raw) < 0)) {
+		fprintf(stderr, "deliver: %s: %s\n", a.file ? a.file : "stdin",
+			raw.overflow ? "too large even for the quarantine"
+				     : strerror(errno));
+		/* too large to keep at all: the MTA bounces it to the
+		 * sender, so it is not dropped silently; a read error may
+		 * pass */
+		status = raw.overflow || raw.len > QUARANTINE_MAX
+				 ? EX_UNAVAILABLE
+				 : EX_TEMPFAIL;
+		goto out;
+	}
+	if (raw.len > QUARANTINE_MAX) {
+		fprintf(stderr, "deliver: too large even for the quarantine\n");
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (tg_store_open(a.conninfo, password, &st, &err) < 0) {
+		fprintf(stderr, "deliver: %s\n", err.msg);
+		status = err.temporary ? EX_TEMPFAIL : EX_SOFTWARE;
+		goto out;
+	}
+	if (raw.len > a.max_bytes)
+		status = quarantine_oversize(st, &a, &raw);
+	else
+		status = store_message(st, &a, &raw, &secret);
+out:
+	if (f != NULL && f != stdin)
+		fclose(f);
+	tg_store_close(&st);
+	tg_config_free(&cfg);
+	tg_buf_deinit(&raw);
+	tg_buf_deinit(&secret);
+	return status;
+}

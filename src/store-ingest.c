@@ -1,0 +1,622 @@
+/* The ingest pipeline's store half: one message in one transaction
+ * (dedupe, sender, threading facts, follow-up rules, ticket, participants,
+ * message, attachments). The decisions come from thread.h and ingest.h;
+ * this file only asks the database and writes what they decided. */
+#include "store-private.h"
+#include "ticketgate/ingest.h"
+#include "ticketgate/thread.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Ids and numbers travel as text parameters; 21 bytes hold any int64. */
+struct id_text {
+	char s[24];
+};
+
+static const char *
+id_param(struct id_text *t, int64_t id)
+{
+	if (id == 0)
+		return NULL; /* SQL NULL */
+	snprintf(t->s, sizeof(t->s), "%" PRId64, id);
+	return t->s;
+}
+
+/* Runs sql and checks for status want. On success *res_r (when not NULL)
+ * holds the result for the caller to PQclear; on failure nothing is left
+ * to clear and err is filled. */
+static int
+run(struct tg_store *st, const char *sql, int n, const char *const *vals,
+    const int *lens, const int *fmts, ExecStatusType want, const char *what,
+    PGresult **res_r, struct tg_err *err)
+{
+	PGresult *res =
+		PQexecParams(st->conn, sql, n, NULL, vals, lens, fmts, 0);
+
+	if (PQresultStatus(res) != want) {
+		int ret = store_fail(st, res, what, err);
+
+		PQclear(res);
+		return ret;
+	}
+	if (res_r != NULL)
+		*res_r = res;
+	else
+		PQclear(res);
+	return 0;
+}
+
+static int64_t
+get_id(const PGresult *res, int row, int col)
+{
+	if (PQntuples(res) <= row || PQgetisnull(res, row, col))
+		return 0;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* Runs a query whose first column of the first row is an id (0: no row or
+ * NULL). */
+static int
+query_id(struct tg_store *st, const char *sql, int n, const char *const *vals,
+	 const char *what, int64_t *id_r, struct tg_err *err)
+{
+	PGresult *res = NULL;
+
+	if (run(st, sql, n, vals, NULL, NULL, PGRES_TUPLES_OK, what, &res,
+		err) < 0)
+		return -1;
+	*id_r = get_id(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+/* What the transaction learns about the sender and the ticket. */
+struct ingest_state {
+	int64_t agent_id, contact_id, account_id;
+	char account_status[32]; /* "" when no account */
+	int64_t ticket_id, ticket_number, previous_ticket_id;
+	const char *new_status; /* status of a ticket to create, or NULL */
+};
+
+static const char sql_lock[] = "SELECT pg_advisory_xact_lock($1::bigint)";
+
+static const char sql_duplicate[] =
+	"SELECT 1 FROM message WHERE message_id = $1 AND raw_sha256 = $2";
+
+/* Two deliveries of one mail at once: the second waits for the first's
+ * commit and then sees it as a duplicate instead of hitting the UNIQUE
+ * key. The lock key is the hash's first 8 bytes. */
+static int
+check_duplicate(struct tg_store *st, const struct tg_ingest_mail *m,
+		bool *dup_r, struct tg_err *err)
+{
+	const char *vals[2];
+	const int lens[2] = {0, 32}, fmts[2] = {0, 1};
+	struct id_text key;
+	int64_t k = 0;
+	PGresult *res = NULL;
+
+	for (int i = 0; i < 8; i++)
+		k = (int64_t)((uint64_t)k << 8 | m->raw_sha256[i]);
+	snprintf(key.s, sizeof(key.s), "%" PRId64, k);
+	vals[0] = key.s;
+	if (run(st, sql_lock, 1, vals, NULL, NULL, PGRES_TUPLES_OK,
+		"dedupe lock", NULL, err) < 0)
+		return -1;
+	vals[0] = m->message_id;
+	vals[1] = (const char *)m->raw_sha256;
+	if (run(st, sql_duplicate, 2, vals, lens, fmts, PGRES_TUPLES_OK,
+		"dedupe", &res, err) < 0)
+		return -1;
+	*dup_r = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+static const char sql_agent_find[] =
+	"SELECT id FROM agent WHERE email = lower($1) AND active";
+
+/* Creates the contact on first mail; fills in the name when it was
+ * empty. Agents never become contacts. */
+static const char sql_contact_upsert[] =
+	"INSERT INTO contact (email, name) SELECT lower($1), $2 "
+	"WHERE NOT EXISTS (SELECT 1 FROM agent WHERE email = lower($1)) "
+	"ON CONFLICT (email) DO UPDATE SET name = CASE "
+	"WHEN contact.name = '' THEN EXCLUDED.name ELSE contact.name END "
+	"RETURNING id, account_id";
+
+/* The contact's account first, then the sender's domain. */
+static const char sql_account_find[] =
+	"SELECT id, status::text FROM account WHERE id = COALESCE($1::bigint, "
+	"(SELECT account_id FROM account_domain WHERE domain = lower($2)))";
+
+static int
+contact_upsert(struct tg_store *st, const char *email, const char *name,
+	       int64_t *id_r, int64_t *account_r, struct tg_err *err)
+{
+	const char *vals[2] = {email, name};
+	PGresult *res = NULL;
+
+	if (run(st, sql_contact_upsert, 2, vals, NULL, NULL, PGRES_TUPLES_OK,
+		"contact upsert", &res, err) < 0)
+		return -1;
+	*id_r = get_id(res, 0, 0);
+	if (account_r != NULL)
+		*account_r = get_id(res, 0, 1);
+	PQclear(res);
+	return 0;
+}
+
+static int
+identify_sender(struct tg_store *st, const struct tg_ingest_mail *m,
+		struct ingest_state *s, struct tg_err *err)
+{
+	const char *vals[2] = {m->from_address, NULL};
+	struct id_text acc;
+	PGresult *res = NULL;
+
+	if (m->from_address[0] == '\0')
+		return 0;
+	if (query_id(st, sql_agent_find, 1, vals, "agent lookup", &s->agent_id,
+		     err) < 0)
+		return -1;
+	if (s->agent_id != 0)
+		return 0;
+	/* mailer daemons and our own loops are not customers */
+	if (m->cls.cls == TG_CLASS_BOUNCE || m->cls.cls == TG_CLASS_LOOP)
+		return 0;
+	if (contact_upsert(st, m->from_address, m->from_name, &s->contact_id,
+			   &s->account_id, err) < 0)
+		return -1;
+	vals[0] = id_param(&acc, s->account_id);
+	vals[1] = m->from_domain;
+	if (run(st, sql_account_find, 2, vals, NULL, NULL, PGRES_TUPLES_OK,
+		"account lookup", &res, err) < 0)
+		return -1;
+	s->account_id = get_id(res, 0, 0);
+	if (s->account_id != 0)
+		snprintf(s->account_status, sizeof(s->account_status), "%s",
+			 PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
+}
+
+static const char sql_ticket_by_number[] =
+	"SELECT id FROM ticket WHERE number = $1::bigint";
+
+/* The newest message named in In-Reply-To or References that belongs to
+ * a ticket. */
+static const char sql_ticket_by_reference[] =
+	"SELECT ticket_id FROM message WHERE message_id <> '' "
+	"AND message_id = ANY (string_to_array($1, E'\\n') || "
+	"string_to_array($2, E'\\n')) AND ticket_id IS NOT NULL "
+	"ORDER BY id DESC LIMIT 1";
+
+static const char sql_ticket_subject[] =
+	"SELECT t.id, EXISTS (SELECT 1 FROM participant p "
+	"WHERE p.ticket_id = t.id AND p.contact_id = $2::bigint) "
+	"FROM ticket t WHERE t.number = $1::bigint";
+
+static const char sql_ticket_by_message_id[] =
+	"SELECT ticket_id FROM message WHERE message_id = $1 "
+	"AND ticket_id IS NOT NULL ORDER BY id DESC LIMIT 1";
+
+static int
+gather_facts(struct tg_store *st, const struct tg_ingest_mail *m,
+	     const struct ingest_state *s, struct tg_thread_facts *f,
+	     struct tg_err *err)
+{
+	const char *vals[2];
+	struct id_text num, who;
+	PGresult *res = NULL;
+
+	memset(f, 0, sizeof(*f));
+	if (m->token_number != 0) {
+		vals[0] = id_param(&num, m->token_number);
+		if (query_id(st, sql_ticket_by_number, 1, vals, "token lookup",
+			     &f->token_ticket, err) < 0)
+			return -1;
+	}
+	if (m->in_reply_to[0] != '\0' || m->references[0] != '\0') {
+		vals[0] = m->in_reply_to;
+		vals[1] = m->references;
+		if (query_id(st, sql_ticket_by_reference, 2, vals,
+			     "reference lookup", &f->reference_ticket, err) < 0)
+			return -1;
+	}
+	if (m->subject_number != 0) {
+		vals[0] = id_param(&num, m->subject_number);
+		vals[1] = id_param(&who, s->contact_id);
+		if (run(st, sql_ticket_subject, 2, vals, NULL, NULL,
+			PGRES_TUPLES_OK, "subject lookup", &res, err) < 0)
+			return -1;
+		f->subject_ticket = get_id(res, 0, 0);
+		/* agents answer from their own mailbox; they may thread by
+		 * number, strangers may not */
+		f->sender_in_subject_ticket =
+			PQntuples(res) > 0 &&
+			(s->agent_id != 0 || PQgetvalue(res, 0, 1)[0] == 't');
+		PQclear(res);
+	}
+	return 0;
+}
+
+static const char sql_ticket_lock[] =
+	"SELECT status::text, number FROM ticket WHERE id = $1::bigint "
+	"FOR UPDATE";
+
+static const char sql_ticket_reopen[] =
+	"UPDATE ticket SET status = 'open' WHERE id = $1::bigint";
+
+/* An agent's mail is an answer: waiting on the customer now, and the
+ * first one stamps the first response. */
+static const char sql_ticket_agent_reply[] =
+	"UPDATE ticket SET status = CASE WHEN status IN ('open', 'on_hold') "
+	"THEN 'pending'::ticket_status ELSE status END, "
+	"first_response_at = COALESCE(first_response_at, now()) "
+	"WHERE id = $1::bigint";
+
+/* Applies the follow-up rules to an existing ticket; may turn it into a
+ * new linked ticket (s->new_status set). *action_r says what happened. */
+static int
+follow_up(struct tg_store *st, const struct tg_ingest_mail *m,
+	  struct ingest_state *s, const char **action_r, struct tg_err *err)
+{
+	const char *vals[1];
+	struct id_text id;
+	PGresult *res = NULL;
+	int status;
+
+	vals[0] = id_param(&id, s->ticket_id);
+	if (run(st, sql_ticket_lock, 1, vals, NULL, NULL, PGRES_TUPLES_OK,
+		"ticket lock", &res, err) < 0)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return tg_err_set(err, "ticket %" PRId64 " vanished",
+				  s->ticket_id);
+	}
+	status = tg_ticket_status_parse(PQgetvalue(res, 0, 0));
+	s->ticket_number = get_id(res, 0, 1);
+	PQclear(res);
+
+	*action_r = "append";
+	if (s->agent_id != 0) {
+		*action_r = "agent-reply";
+		return run(st, sql_ticket_agent_reply, 1, vals, NULL, NULL,
+			   PGRES_COMMAND_OK, "ticket update", NULL, err);
+	}
+	if (status < 0)
+		return 0; /* a status this build does not know: just record */
+	switch (tg_thread_customer_followup((enum tg_ticket_status)status,
+					    m->automatic)) {
+	case TG_FOLLOWUP_APPEND:
+		return 0;
+	case TG_FOLLOWUP_REOPEN:
+		*action_r = "reopen";
+		return run(st, sql_ticket_reopen, 1, vals, NULL, NULL,
+			   PGRES_COMMAND_OK, "ticket reopen", NULL, err);
+	case TG_FOLLOWUP_NEW_LINKED:
+		*action_r = "new-linked";
+		s->previous_ticket_id = s->ticket_id;
+		s->ticket_id = 0;
+		s->ticket_number = 0;
+		s->new_status = "open";
+		return 0;
+	}
+	return 0;
+}
+
+/* Departments are created on first use, by name. */
+static const char sql_department_upsert[] =
+	"INSERT INTO department (name) VALUES ($1) ON CONFLICT (name) "
+	"DO UPDATE SET name = EXCLUDED.name RETURNING id";
+
+static const char sql_ticket_insert[] =
+	"INSERT INTO ticket (subject, status, priority, channel, "
+	"department_id, account_id, requester_id, address, "
+	"previous_ticket_id, tags, language) VALUES ($1, $2::ticket_status, "
+	"'medium', 'email', $3::integer, $4::bigint, $5::bigint, $6, "
+	"$7::bigint, string_to_array($8, E'\\n'), $9) RETURNING id, number";
+
+/* The department: --department, else the config's mapping of the
+ * address, else the built-in routing by account status. */
+static const char *
+department_for(const struct tg_ingest_mail *m, const struct ingest_state *s)
+{
+	const char *status =
+		s->account_status[0] != '\0' ? s->account_status : NULL;
+
+	if (m->department != NULL)
+		return m->department;
+	if (m->cfg != NULL && m->address != NULL)
+		return tg_config_department_for(m->cfg, m->address, status);
+	return tg_ingest_department_by_status(status);
+}
+
+static int
+ticket_create(struct tg_store *st, const struct tg_ingest_mail *m,
+	      struct ingest_state *s, struct tg_err *err)
+{
+	struct id_text dep, acc, req, prev;
+	const char *vals[9];
+	int64_t dep_id;
+	PGresult *res = NULL;
+
+	/* TODO(sla): first-response and resolution due times from the
+	 * account's SLA policy and its calendar (sla.h) */
+	vals[0] = department_for(m, s);
+	if (query_id(st, sql_department_upsert, 1, vals, "department upsert",
+		     &dep_id, err) < 0)
+		return -1;
+	vals[0] = m->subject;
+	vals[1] = s->new_status;
+	vals[2] = id_param(&dep, dep_id);
+	vals[3] = id_param(&acc, s->account_id);
+	vals[4] = id_param(&req, s->contact_id);
+	vals[5] = m->envelope_to;
+	vals[6] = id_param(&prev, s->previous_ticket_id);
+	vals[7] = m->tags;
+	vals[8] = m->address != NULL ? m->address->language : NULL;
+	if (run(st, sql_ticket_insert, 9, vals, NULL, NULL, PGRES_TUPLES_OK,
+		"ticket insert", &res, err) < 0)
+		return -1;
+	s->ticket_id = get_id(res, 0, 0);
+	s->ticket_number = get_id(res, 0, 1);
+	PQclear(res);
+	return 0;
+}
+
+static const char sql_participant_add[] =
+	"INSERT INTO participant (ticket_id, contact_id, role) "
+	"VALUES ($1::bigint, $2::bigint, $3) ON CONFLICT DO NOTHING";
+
+static int
+participant_add(struct tg_store *st, int64_t ticket, int64_t contact,
+		const char *role, struct tg_err *err)
+{
+	struct id_text t, c;
+	const char *vals[3] = {id_param(&t, ticket), id_param(&c, contact),
+			       role};
+
+	if (ticket == 0 || contact == 0)
+		return 0;
+	return run(st, sql_participant_add, 3, vals, NULL, NULL,
+		   PGRES_COMMAND_OK, "participant insert", NULL, err);
+}
+
+/* The sender (requester of a new ticket) and the customers it wrote to. */
+static int
+participants_add(struct tg_store *st, const struct tg_ingest_mail *m,
+		 const struct ingest_state *s, bool created, struct tg_err *err)
+{
+	if (participant_add(st, s->ticket_id, s->contact_id,
+			    created ? "requester" : "cc", err) < 0)
+		return -1;
+	/* whoever a spammer wrote to is not a customer of ours yet */
+	if (m->cls.cls == TG_CLASS_SPAM)
+		return 0;
+	for (size_t i = 0; i < m->n_others; i++) {
+		int64_t id;
+
+		if (contact_upsert(st, m->others[i].address, m->others[i].name,
+				   &id, NULL, err) < 0 ||
+		    participant_add(st, s->ticket_id, id, "cc", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char sql_message_insert[] =
+	"INSERT INTO message (ticket_id, direction, author_kind, contact_id, "
+	"agent_id, message_id, in_reply_to, refs, from_address, from_name, "
+	"to_addresses, cc_addresses, subject, sent_at, class, body_text, "
+	"reply_text, raw, raw_sha256, source) VALUES ($1::bigint, 'inbound', "
+	"$2::author_kind, $3::bigint, $4::bigint, $5, "
+	"string_to_array($6, E'\\n'), string_to_array($7, E'\\n'), $8, $9, "
+	"string_to_array($10, E'\\n'), string_to_array($11, E'\\n'), $12, "
+	"to_timestamp($13::double precision), $14, $15, $16, $17, $18, $19) "
+	"RETURNING id";
+
+static int
+message_insert(struct tg_store *st, const struct tg_ingest_mail *m,
+	       const struct ingest_state *s, int64_t *id_r, struct tg_err *err)
+{
+	struct id_text t, c, a, d;
+	const char *vals[19];
+	int lens[19] = {0}, fmts[19] = {0};
+	const struct tg_message *msg = m->msg;
+	PGresult *res = NULL;
+
+	vals[0] = id_param(&t, s->ticket_id);
+	vals[1] = s->agent_id != 0     ? "agent"
+		  : s->contact_id != 0 ? "customer"
+				       : "system";
+	vals[2] = id_param(&c, s->contact_id);
+	vals[3] = id_param(&a, s->agent_id);
+	vals[4] = m->message_id;
+	vals[5] = m->in_reply_to;
+	vals[6] = m->references;
+	vals[7] = m->from_address;
+	vals[8] = m->from_name;
+	vals[9] = m->to_list;
+	vals[10] = m->cc_list;
+	vals[11] = m->subject;
+	if (msg->has_date) {
+		snprintf(d.s, sizeof(d.s), "%" PRId64, msg->date);
+		vals[12] = d.s;
+	} else {
+		vals[12] = NULL;
+	}
+	vals[13] = tg_mail_class_name(m->cls.cls);
+	vals[14] = m->text;
+	vals[15] = m->reply_text;
+	vals[16] = m->raw;
+	vals[17] = (const char *)m->raw_sha256;
+	vals[18] = m->source;
+	/* bounds: raw is capped at TG_INGEST_MAX_BYTES, far below INT_MAX */
+	lens[16] = (int)m->raw_len;
+	fmts[16] = 1;
+	lens[17] = 32;
+	fmts[17] = 1;
+	if (run(st, sql_message_insert, 19, vals, lens, fmts, PGRES_TUPLES_OK,
+		"message insert", &res, err) < 0)
+		return -1;
+	*id_r = get_id(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+/* Attachment contents are stored once, however often they are sent. */
+static const char sql_blob_add[] =
+	"INSERT INTO blob (sha256, size, data) VALUES ($1, $2::bigint, $3) "
+	"ON CONFLICT DO NOTHING";
+
+static const char sql_attachment_add[] =
+	"INSERT INTO attachment (message_id, position, filename, "
+	"content_type, content_id, sha256) VALUES ($1::bigint, $2::integer, "
+	"$3, $4, $5, $6)";
+
+static int
+attachments_add(struct tg_store *st, const struct tg_ingest_mail *m,
+		int64_t message, struct tg_err *err)
+{
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		const struct tg_attachment *a = &m->attachments[i];
+		struct id_text mid, pos, size;
+		const char *vals[6];
+		int lens[6] = {0}, fmts[6] = {0};
+
+		vals[0] = (const char *)a->sha256;
+		lens[0] = 32;
+		fmts[0] = 1;
+		vals[1] = id_param(&size, (int64_t)a->size);
+		if (vals[1] == NULL)
+			vals[1] = "0";
+		vals[2] = (const char *)a->data;
+		vals[2] = vals[2] != NULL ? vals[2] : "";
+		/* bounds: a part is smaller than its message (25 MiB) */
+		lens[2] = (int)a->size;
+		fmts[2] = 1;
+		if (run(st, sql_blob_add, 3, vals, lens, fmts, PGRES_COMMAND_OK,
+			"blob insert", NULL, err) < 0)
+			return -1;
+
+		snprintf(pos.s, sizeof(pos.s), "%zu", i);
+		vals[0] = id_param(&mid, message);
+		vals[1] = pos.s;
+		vals[2] = a->filename; /* NULL stays NULL */
+		vals[3] = a->content_type;
+		vals[4] = a->content_id;
+		vals[5] = (const char *)a->sha256;
+		memset(lens, 0, sizeof(lens));
+		memset(fmts, 0, sizeof(fmts));
+		lens[5] = 32;
+		fmts[5] = 1;
+		if (run(st, sql_attachment_add, 6, vals, lens, fmts,
+			PGRES_COMMAND_OK, "attachment insert", NULL, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Chooses the ticket: loops are kept unattached, bounces go to the ticket
+ * of the message they return (never a new one), spam opens a spam ticket,
+ * everything else threads per thread.h and the follow-up rules. */
+static int
+choose_ticket(struct tg_store *st, const struct tg_ingest_mail *m,
+	      struct ingest_state *s, const char **action_r, struct tg_err *err)
+{
+	struct tg_thread_facts f;
+	const char *vals[1];
+
+	switch (m->cls.cls) {
+	case TG_CLASS_LOOP:
+		*action_r = "unattached";
+		return 0;
+	case TG_CLASS_BOUNCE:
+		*action_r = "unattached";
+		if (m->bounced_message_id == NULL)
+			return 0;
+		vals[0] = m->bounced_message_id;
+		if (query_id(st, sql_ticket_by_message_id, 1, vals,
+			     "bounce lookup", &s->ticket_id, err) < 0)
+			return -1;
+		if (s->ticket_id == 0)
+			return 0;
+		break;
+	case TG_CLASS_SPAM:
+		*action_r = "new";
+		s->new_status = "spam";
+		return 0;
+	default:
+		if (gather_facts(st, m, s, &f, err) < 0)
+			return -1;
+		if (tg_thread_decide(&f, &s->ticket_id) == TG_THREAD_NEW) {
+			s->ticket_id = 0;
+			*action_r = "new";
+			s->new_status = "open";
+			return 0;
+		}
+		break;
+	}
+	return follow_up(st, m, s, action_r, err);
+}
+
+static int
+ingest(struct tg_store *st, const struct tg_ingest_mail *m,
+       struct tg_ingest_result *r, struct tg_err *err)
+{
+	struct ingest_state s;
+	bool created = false;
+	int64_t message;
+
+	memset(&s, 0, sizeof(s));
+	if (check_duplicate(st, m, &r->duplicate, err) < 0)
+		return -1;
+	if (r->duplicate) {
+		r->action = "duplicate";
+		return 0;
+	}
+	if (identify_sender(st, m, &s, err) < 0 ||
+	    choose_ticket(st, m, &s, &r->action, err) < 0)
+		return -1;
+	if (s.new_status != NULL) {
+		if (ticket_create(st, m, &s, err) < 0)
+			return -1;
+		created = true;
+	}
+	if (m->cls.cls != TG_CLASS_BOUNCE && m->cls.cls != TG_CLASS_LOOP &&
+	    participants_add(st, m, &s, created, err) < 0)
+		return -1;
+	if (message_insert(st, m, &s, &message, err) < 0 ||
+	    attachments_add(st, m, message, err) < 0)
+		return -1;
+	r->new_ticket = created;
+	r->ticket_number = s.ticket_number;
+	return 0;
+}
+
+int
+tg_store_ingest(struct tg_store *st, const struct tg_ingest_mail *m,
+		struct tg_ingest_result *res_r, struct tg_err *err)
+{
+	struct tg_err ignored;
+
+	memset(res_r, 0, sizeof(*res_r));
+	if (store_exec(st, "BEGIN", "begin", err) < 0)
+		return -1;
+	if (ingest(st, m, res_r, err) < 0 ||
+	    store_exec(st, "COMMIT", "commit", err) < 0) {
+		/* nothing half-written; a failed ROLLBACK on a lost
+		 * connection changes nothing the server keeps */
+		if (store_exec(st, "ROLLBACK", "rollback", &ignored) < 0 &&
+		    err != NULL && !err->temporary)
+			err->temporary = PQstatus(st->conn) != CONNECTION_OK;
+		return -1;
+	}
+	return 0;
+}
