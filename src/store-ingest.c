@@ -3,13 +3,16 @@
  * message, attachments). The decisions come from thread.h and ingest.h;
  * this file only asks the database and writes what they decided. */
 #include "store-private.h"
+#include "ticketgate/config.h"
 #include "ticketgate/ingest.h"
+#include "ticketgate/sla.h"
 #include "ticketgate/thread.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Ids and numbers travel as text parameters; 21 bytes hold any int64. */
 struct id_text {
@@ -77,6 +80,7 @@ query_id(struct tg_store *st, const char *sql, int n, const char *const *vals,
 struct ingest_state {
 	int64_t agent_id, contact_id, account_id;
 	char account_status[32]; /* "" when no account */
+	char account_policy[64]; /* the account's SLA policy, "" for default */
 	int64_t ticket_id, ticket_number, previous_ticket_id;
 	const char *new_status; /* status of a ticket to create, or NULL */
 };
@@ -130,7 +134,8 @@ static const char sql_contact_upsert[] =
 
 /* The contact's account first, then the sender's domain. */
 static const char sql_account_find[] =
-	"SELECT id, status::text FROM account WHERE id = COALESCE($1::bigint, "
+	"SELECT id, status::text, COALESCE(sla_policy, '') FROM account "
+	"WHERE id = COALESCE($1::bigint, "
 	"(SELECT account_id FROM account_domain WHERE domain = lower($2)))";
 
 static int
@@ -177,9 +182,12 @@ identify_sender(struct tg_store *st, const struct tg_ingest_mail *m,
 		"account lookup", &res, err) < 0)
 		return -1;
 	s->account_id = get_id(res, 0, 0);
-	if (s->account_id != 0)
+	if (s->account_id != 0) {
 		snprintf(s->account_status, sizeof(s->account_status), "%s",
 			 PQgetvalue(res, 0, 1));
+		snprintf(s->account_policy, sizeof(s->account_policy), "%s",
+			 PQgetvalue(res, 0, 2));
+	}
 	PQclear(res);
 	return 0;
 }
@@ -318,9 +326,47 @@ static const char sql_department_upsert[] =
 static const char sql_ticket_insert[] =
 	"INSERT INTO ticket (subject, status, priority, channel, "
 	"department_id, account_id, requester_id, address, "
-	"previous_ticket_id, tags, language) VALUES ($1, $2::ticket_status, "
+	"previous_ticket_id, tags, language, sla_policy, created_at, "
+	"first_response_due, resolution_due) VALUES ($1, $2::ticket_status, "
 	"'medium', 'email', $3::integer, $4::bigint, $5::bigint, $6, "
-	"$7::bigint, string_to_array($8, E'\\n'), $9) RETURNING id, number";
+	"$7::bigint, string_to_array($8, E'\\n'), $9, $10, "
+	"to_timestamp($11::bigint), to_timestamp($12::bigint), "
+	"to_timestamp($13::bigint)) RETURNING id, number";
+
+/* Due times of a new medium-priority ticket: the account's policy (the
+ * default when it has none, or one the configuration does not know),
+ * counted in the policy's calendar from now. Without a configuration
+ * there is no policy and the due times stay empty. */
+struct sla_times {
+	const char *policy;
+	char created[24], first_due[24], resolution_due[24];
+};
+
+static void
+sla_for_new_ticket(const struct tg_ingest_mail *m,
+		   const struct ingest_state *s, struct sla_times *t)
+{
+	const struct tg_config_sla_policy *p = NULL;
+	int64_t now = (int64_t)time(NULL);
+
+	snprintf(t->created, sizeof(t->created), "%" PRId64, now);
+	t->policy = NULL;
+	if (m->cfg == NULL)
+		return;
+	if (s->account_policy[0] != '\0')
+		p = tg_config_sla_policy(m->cfg, s->account_policy);
+	if (p == NULL)
+		p = tg_config_sla_policy(m->cfg, NULL);
+	if (p == NULL || p->calendar == NULL)
+		return;
+	t->policy = p->name;
+	snprintf(t->first_due, sizeof(t->first_due), "%" PRId64,
+		 tg_sla_due(&p->calendar->cal, now,
+			    p->first_response_min[TG_PRIORITY_MEDIUM]));
+	snprintf(t->resolution_due, sizeof(t->resolution_due), "%" PRId64,
+		 tg_sla_due(&p->calendar->cal, now,
+			    p->resolution_min[TG_PRIORITY_MEDIUM]));
+}
 
 /* The department: --department, else the config's mapping of the
  * address, else the built-in routing by account status. */
@@ -342,12 +388,11 @@ ticket_create(struct tg_store *st, const struct tg_ingest_mail *m,
 	      struct ingest_state *s, struct tg_err *err)
 {
 	struct id_text dep, acc, req, prev;
-	const char *vals[9];
+	struct sla_times sla;
+	const char *vals[13];
 	int64_t dep_id;
 	PGresult *res = NULL;
 
-	/* TODO(sla): first-response and resolution due times from the
-	 * account's SLA policy and its calendar (sla.h) */
 	vals[0] = department_for(m, s);
 	if (query_id(st, sql_department_upsert, 1, vals, "department upsert",
 		     &dep_id, err) < 0)
@@ -361,7 +406,12 @@ ticket_create(struct tg_store *st, const struct tg_ingest_mail *m,
 	vals[6] = id_param(&prev, s->previous_ticket_id);
 	vals[7] = m->tags;
 	vals[8] = m->address != NULL ? m->address->language : NULL;
-	if (run(st, sql_ticket_insert, 9, vals, NULL, NULL, PGRES_TUPLES_OK,
+	sla_for_new_ticket(m, s, &sla);
+	vals[9] = sla.policy;
+	vals[10] = sla.created;
+	vals[11] = sla.policy != NULL ? sla.first_due : NULL;
+	vals[12] = sla.policy != NULL ? sla.resolution_due : NULL;
+	if (run(st, sql_ticket_insert, 13, vals, NULL, NULL, PGRES_TUPLES_OK,
 		"ticket insert", &res, err) < 0)
 		return -1;
 	s->ticket_id = get_id(res, 0, 0);

@@ -255,6 +255,18 @@ eq "gdpr" "$(row gdpr-1@private.example)" \
 	"Privacy|Privacy,Compliance|en|gdpr@example.com|Please delete my data"
 eq "suporte" "$(row pt-1@paid.example)" "Paid Support||pt|suporte@example.com|Não consigo entrar"
 
+# SLA: no account policy, so the default ("Community": first response in
+# 1440 open minutes of Mon-Fri 09:00-18:00 Lisbon). The due time falls in
+# opening hours on a weekday, at least 24 wall-clock hours later, and the
+# resolution target comes after it.
+sla=$(q "SELECT t.sla_policy || '|' ||
+	(extract(isodow FROM t.first_response_due AT TIME ZONE 'Europe/Lisbon') BETWEEN 1 AND 5) || '|' ||
+	((t.first_response_due AT TIME ZONE 'Europe/Lisbon')::time BETWEEN '09:00' AND '18:00') || '|' ||
+	(t.first_response_due >= t.created_at + interval '24 hours') || '|' ||
+	(t.resolution_due > t.first_response_due)
+	FROM message m JOIN ticket t ON t.id = m.ticket_id WHERE m.message_id = 'sec-1@infosec.example'")
+eq "sla due times" "$sla" "Community|true|true|true|true"
+
 # with a config, the instance secret verifies reply tokens
 nsec=$(q "SELECT t.number FROM message m JOIN ticket t ON t.id = m.ticket_id
 	WHERE m.message_id = 'sec-1@infosec.example'")
