@@ -67,8 +67,11 @@ tg_cmd_migrate(int argc, char **argv)
 				"(-c, --conninfo or TG_CONNINFO)\n");
 		return 2;
 	}
+	/* with a configuration, its SLA policies are mirrored after the
+	 * schema is current */
 	if (tg_store_open(conninfo, password, &st, &err) < 0 ||
-	    tg_store_migrate(st, schema_dir, &applied, &err) < 0) {
+	    tg_store_migrate(st, schema_dir, &applied, &err) < 0 ||
+	    (cfg != NULL && tg_store_sync_config(st, cfg, &err) < 0)) {
 		fprintf(stderr, "ticketgate migrate: %s\n", err.msg);
 		status = err.temporary ? 75 : 1;
 	} else {

@@ -44,4 +44,13 @@ TG_MUST_CHECK int tg_store_quarantine_add(struct tg_store *st,
 					  const unsigned char sha256[32],
 					  struct tg_err *err);
 
+struct tg_config;
+
+/* Makes the sla_policy and sla_target tables mirror the configuration's
+ * policies (upserted in one transaction; policies no longer configured
+ * are kept, since accounts may still name them). */
+TG_MUST_CHECK int tg_store_sync_config(struct tg_store *st,
+				       const struct tg_config *cfg,
+				       struct tg_err *err);
+
 #endif

@@ -40,6 +40,13 @@ head -c 48 /dev/urandom >"$PG_DIR/secret"
 chmod 600 "$PG_DIR/secret"
 again=$("$bin" migrate -c "$PG_DIR/tg.conf" --schema-dir "$schema")
 [ "$again" = "migrate: 0 schema files applied" ] || fail "migrate -c: $again"
+# ... which also mirrors the configured SLA policies
+pol=$(pg_psql -c "SELECT first_response_minutes || '/' || resolution_minutes FROM sla_target
+	WHERE policy = 'Community' AND priority = 'medium'")
+[ "$pol" = "1440/7200" ] || fail "Community medium targets: '$pol'"
+names=$(pg_psql -c "SELECT string_agg(name, ',' ORDER BY name) FROM sla_policy")
+[ "$names" = "$(sed -n '/^sla_policies = (/,/^);/s/^ *name = "\(.*\)";/\1/p' "$conf" | sort | paste -sd,)" ] ||
+	fail "mirrored policies: '$names'"
 
 # a database that is down is a temporary failure (exit 75)
 pg_stop
