@@ -12,6 +12,7 @@ static const struct {
 } commands[] = {
 	{ "parse", tg_cmd_parse, "parse FILE...    print each message as JSON" },
 	{ "check-config", tg_cmd_check_config, "check-config [-c FILE]  validate the configuration" },
+	{ "ticket", tg_cmd_ticket, "ticket list|show|set  read and change tickets" },
 	{ "migrate", tg_cmd_migrate, "migrate          bring the database schema up to date" },
 	{ "deliver", tg_cmd_deliver, "deliver --to ADDR [FILE]  store one message from the MTA" },
 };

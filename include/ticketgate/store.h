@@ -3,6 +3,8 @@
 #ifndef TICKETGATE_STORE_H
 #define TICKETGATE_STORE_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include "ticketgate/err.h"
 
 struct tg_store;
@@ -52,5 +54,25 @@ struct tg_config;
 TG_MUST_CHECK int tg_store_sync_config(struct tg_store *st,
 				       const struct tg_config *cfg,
 				       struct tg_err *err);
+
+struct tg_buf;
+
+/* Appends the tickets (newest first), only those in status when it is
+ * not NULL: a JSON array, or aligned text lines. */
+TG_MUST_CHECK int tg_store_ticket_list(struct tg_store *st,
+				       const char *status, bool json,
+				       struct tg_buf *out, struct tg_err *err);
+/* Appends ticket number with its participants, messages, attachments and
+ * events, as one JSON object or as text. Returns 1, 0 (no such ticket) or
+ * -1. */
+TG_MUST_CHECK int tg_store_ticket_show(struct tg_store *st, int64_t number,
+				       bool json, struct tg_buf *out,
+				       struct tg_err *err);
+/* Sets field ("status", "priority" or "assignee": an agent's email, NULL
+ * to clear) of ticket number. Returns 1, 0 (no such ticket or agent) or
+ * -1 (an invalid value is a permanent error). */
+TG_MUST_CHECK int tg_store_ticket_set(struct tg_store *st, int64_t number,
+				      const char *field, const char *value,
+				      struct tg_err *err);
 
 #endif
