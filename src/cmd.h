@@ -6,6 +6,7 @@ int tg_cmd_parse(int argc, char **argv);
 int tg_cmd_check_config(int argc, char **argv);
 int tg_cmd_migrate(int argc, char **argv);
 int tg_cmd_deliver(int argc, char **argv);
+int tg_cmd_quarantine(int argc, char **argv);
 
 int tg_cmd_ticket(int argc, char **argv);
 
@@ -20,5 +21,8 @@ int tg_cmd_load_config(const char *cmd, const char *path,
 int tg_cmd_open_store(const char *cmd, const char *config_path,
 		      const char *conninfo, struct tg_config **cfg_r,
 		      struct tg_store **st_r);
+
+int tg_cmd_accounts(int argc, char **argv);
+int tg_cmd_agent(int argc, char **argv);
 
 #endif

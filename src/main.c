@@ -15,6 +15,9 @@ static const struct {
 	{ "ticket", tg_cmd_ticket, "ticket list|show|set  read and change tickets" },
 	{ "migrate", tg_cmd_migrate, "migrate          bring the database schema up to date" },
 	{ "deliver", tg_cmd_deliver, "deliver --to ADDR [FILE]  store one message from the MTA" },
+	{ "quarantine", tg_cmd_quarantine, "quarantine list|show|reprocess|delete  inspect quarantined mail" },
+	{ "accounts", tg_cmd_accounts, "accounts import FILE.csv  load a CRM export of accounts" },
+	{ "agent", tg_cmd_agent, "agent add|list|remove  manage agents" },
 };
 
 static void

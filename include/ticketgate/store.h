@@ -75,4 +75,88 @@ TG_MUST_CHECK int tg_store_ticket_set(struct tg_store *st, int64_t number,
 				      const char *field, const char *value,
 				      struct tg_err *err);
 
+/* One quarantine entry. From tg_store_quarantine_list() every field is
+ * borrowed for the callback's duration and raw is NULL; from
+ * tg_store_quarantine_get() everything is owned: release it with
+ * tg_quarantine_entry_free(). Times are UTC ISO 8601, reprocessed_at ""
+ * while the entry is open. */
+struct tg_quarantine_entry {
+	int64_t id;
+	const char *received_at, *source, *envelope_to, *reason;
+	const char *reprocessed_at;
+	size_t size; /* bytes of the raw message */
+	char *raw;   /* size bytes plus a NUL, or NULL */
+};
+
+/* Calls fn for each open entry (all of them when all), oldest first; fn
+ * returning -1 stops the walk with an error. */
+TG_MUST_CHECK int tg_store_quarantine_list(struct tg_store *st, bool all,
+	int (*fn)(const struct tg_quarantine_entry *e, void *arg), void *arg,
+	struct tg_err *err);
+/* Fetches entry id with its raw bytes: 1 found, 0 none, -1 error. */
+TG_MUST_CHECK int tg_store_quarantine_get(struct tg_store *st, int64_t id,
+					  struct tg_quarantine_entry *e_r,
+					  struct tg_err *err);
+void tg_quarantine_entry_free(struct tg_quarantine_entry *e);
+/* Each returns 1 when entry id was changed, 0 when there is none (or,
+ * for mark, it was already reprocessed), -1 on error. Each is its own
+ * transaction. */
+TG_MUST_CHECK int tg_store_quarantine_mark_reprocessed(struct tg_store *st,
+						       int64_t id,
+						       struct tg_err *err);
+TG_MUST_CHECK int tg_store_quarantine_set_reason(struct tg_store *st,
+						 int64_t id,
+						 const char *reason,
+						 struct tg_err *err);
+TG_MUST_CHECK int tg_store_quarantine_delete(struct tg_store *st, int64_t id,
+					     struct tg_err *err);
+
+/* One account of a CRM import (src/store-admin.c); strings are borrowed. */
+struct tg_account_row {
+	unsigned line;              /* in the import file, for messages */
+	const char *crm_id, *name;
+	const char *status;         /* an account_status value */
+	const char *sla_policy;     /* NULL: the default policy */
+	const char *const *domains; /* lowercase */
+	size_t n_domains;
+	const char *const *contacts; /* lowercase addresses */
+	size_t n_contacts;
+};
+
+struct tg_account_import_counts {
+	size_t accounts, created, updated, domains, contacts;
+};
+
+/* Upserts rows by crm_id (replacing each account's domains, setting its
+ * contacts' account) in one transaction. A row the database refuses
+ * (unknown SLA policy, a domain owned by another account) is reported
+ * through problem(arg, line, msg) and the import goes on checking. Returns
+ * 0 after COMMIT with *c_r filled, 1 after ROLLBACK when any row had a
+ * problem, or -1 after ROLLBACK with err filled. */
+TG_MUST_CHECK int tg_store_accounts_import(
+	struct tg_store *st, const struct tg_account_row *rows, size_t n,
+	void (*problem)(void *arg, unsigned line, const char *msg), void *arg,
+	struct tg_account_import_counts *c_r, struct tg_err *err);
+
+/* An agent as listed; strings live until fn returns. */
+struct tg_agent_info {
+	const char *email, *name, *department; /* department "" when none */
+	bool active;
+};
+
+/* Adds the agent or updates it (name or department NULL: keep), creating
+ * the department on demand. *created_r is 1 for a new agent. */
+TG_MUST_CHECK int tg_store_agent_add(struct tg_store *st, const char *email,
+				     const char *name, const char *department,
+				     int *created_r, struct tg_err *err);
+/* Calls fn for each agent, ordered by email. */
+TG_MUST_CHECK int tg_store_agent_list(
+	struct tg_store *st,
+	void (*fn)(void *arg, const struct tg_agent_info *a), void *arg,
+	struct tg_err *err);
+/* Deletes the agent: 1 when it existed, 0 when not, -1 with err. Messages
+ * it wrote keep their text and lose the link (ON DELETE SET NULL). */
+TG_MUST_CHECK int tg_store_agent_remove(struct tg_store *st,
+					const char *email, struct tg_err *err);
+
 #endif

@@ -1,0 +1,223 @@
+/* `ticketgate agent add|list|remove`: the agents whose mail counts as
+ * replies from the help desk. Names and addresses come from the admin and
+ * travel as SQL parameters, so any text is stored as typed. */
+#include "cmd.h"
+#include "ticketgate/buf.h"
+#include "ticketgate/config.h"
+#include "ticketgate/json.h"
+#include "ticketgate/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EX_USAGE 64
+#define EX_SOFTWARE 70
+#define EX_TEMPFAIL 75
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: ticketgate agent [-c CONFIG | --conninfo STR] "
+			"add EMAIL [--name NAME] [--department NAME]\n"
+			"       ticketgate agent [-c CONFIG | --conninfo STR] "
+			"list [--json]\n"
+			"       ticketgate agent [-c CONFIG | --conninfo STR] "
+			"remove EMAIL\n");
+}
+
+struct agent_args {
+	const char *conninfo, *config, *verb, *email, *name, *department;
+	bool json;
+};
+
+static int
+parse_args(int argc, char **argv, struct agent_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->conninfo = getenv("TG_CONNINFO");
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i];
+
+		if (strcmp(opt, "--conninfo") == 0 && i + 1 < argc)
+			a->conninfo = argv[++i];
+		else if ((strcmp(opt, "-c") == 0 ||
+			  strcmp(opt, "--config") == 0) &&
+			 i + 1 < argc)
+			a->config = argv[++i];
+		else if (strcmp(opt, "--name") == 0 && i + 1 < argc)
+			a->name = argv[++i];
+		else if (strcmp(opt, "--department") == 0 && i + 1 < argc)
+			a->department = argv[++i];
+		else if (strcmp(opt, "--json") == 0)
+			a->json = true;
+		else if (opt[0] == '-')
+			return -1;
+		else if (a->verb == NULL)
+			a->verb = opt;
+		else if (a->email == NULL)
+			a->email = opt;
+		else
+			return -1;
+	}
+	if (a->verb == NULL || (a->conninfo == NULL && a->config == NULL))
+		return -1;
+	if (strcmp(a->verb, "list") == 0)
+		return a->email == NULL && a->name == NULL &&
+				       a->department == NULL
+			       ? 0
+			       : -1;
+	if (strcmp(a->verb, "remove") == 0)
+		return a->email != NULL && a->name == NULL &&
+				       a->department == NULL && !a->json
+			       ? 0
+			       : -1;
+	if (strcmp(a->verb, "add") == 0)
+		return a->email != NULL && !a->json ? 0 : -1;
+	return -1;
+}
+
+/* Lowercases email in place (the schema stores addresses lowercase) and
+ * checks it looks like one address. */
+static bool
+normalize_email(char *email)
+{
+	char *at = strchr(email, '@');
+
+	if (at == NULL || at == email || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL)
+		return false;
+	for (char *p = email; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p == 0x7f ||
+		    *p == '<' || *p == '>' || *p == ',' || *p == '"')
+			return false;
+		*p = (char)tg_ascii_tolower((unsigned char)*p);
+	}
+	return true;
+}
+
+struct list_state {
+	bool json;
+	size_t n;
+	struct tg_buf out;
+};
+
+static void
+print_agent(void *arg, const struct tg_agent_info *a)
+{
+	struct list_state *ls = arg;
+
+	if (!ls->json) {
+		printf("%s\t%s\t%s\t%s\n", a->email, a->name, a->department,
+		       a->active ? "active" : "inactive");
+		return;
+	}
+	tg_buf_reset(&ls->out);
+	/* ls->out has no cap (max 0): the (void) appends cannot fail */
+	(void)tg_buf_puts(&ls->out,
+			  ls->n++ ? ",\n  {\"email\": " : "\n  {\"email\": ");
+	tg_json_cstring(&ls->out, a->email);
+	(void)tg_buf_puts(&ls->out, ", \"name\": ");
+	tg_json_cstring(&ls->out, a->name);
+	(void)tg_buf_puts(&ls->out, ", \"department\": ");
+	if (a->department[0] == '\0')
+		(void)tg_buf_puts(&ls->out, "null");
+	else
+		tg_json_cstring(&ls->out, a->department);
+	(void)tg_buf_appendf(&ls->out, ", \"active\": %s}",
+			     a->active ? "true" : "false");
+	fputs(tg_buf_cstr(&ls->out), stdout);
+}
+
+static int
+run(struct tg_store *st, struct agent_args *a)
+{
+	struct tg_err err;
+	int r, created;
+
+	if (strcmp(a->verb, "list") == 0) {
+		struct list_state ls = {.json = a->json};
+
+		/* uncapped: one agent's line is as long as its fields */
+		tg_buf_init(&ls.out, 256, 0);
+		if (a->json)
+			fputs("[", stdout);
+		r = tg_store_agent_list(st, print_agent, &ls, &err);
+		if (a->json)
+			fputs(ls.n ? "\n]\n" : "]\n", stdout);
+		tg_buf_deinit(&ls.out);
+	} else if (strcmp(a->verb, "add") == 0) {
+		r = tg_store_agent_add(st, a->email, a->name, a->department,
+				       &created, &err);
+		if (r == 0)
+			printf("agent %s %s\n", a->email,
+			       created ? "added" : "updated");
+	} else {
+		r = tg_store_agent_remove(st, a->email, &err);
+		if (r == 0) {
+			fprintf(stderr, "agent: no agent %s\n", a->email);
+			return 1;
+		}
+		if (r == 1) {
+			printf("agent %s removed\n", a->email);
+			r = 0;
+		}
+	}
+	if (r < 0) {
+		fprintf(stderr, "agent: %s\n", err.msg);
+		return err.temporary ? EX_TEMPFAIL : EX_SOFTWARE;
+	}
+	return 0;
+}
+
+int
+tg_cmd_agent(int argc, char **argv)
+{
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	struct tg_store *st = NULL;
+	const char *password = NULL;
+	struct agent_args a;
+	struct tg_err err;
+	char *email = NULL;
+	int status;
+
+	if (parse_args(argc, argv, &a) < 0) {
+		usage();
+		return EX_USAGE;
+	}
+	if (a.email != NULL) {
+		email = tg_xstrdup(a.email);
+		if (!normalize_email(email)) {
+			fprintf(stderr, "agent: bad address \"%s\"\n", a.email);
+			free(email);
+			return EX_USAGE;
+		}
+		a.email = email;
+	}
+	if (a.config != NULL) {
+		tg_config_errors_init(&errs);
+		status = tg_config_load(a.config, &cfg, &errs);
+		for (size_t i = 0; status < 0 && i < errs.n; i++)
+			fprintf(stderr, "agent: %s\n", errs.v[i].text);
+		tg_config_errors_deinit(&errs);
+		if (status < 0) {
+			status = 1;
+			goto out;
+		}
+		if (a.conninfo == NULL)
+			a.conninfo = cfg->database.conninfo;
+		password = cfg->database.password;
+	}
+	if (tg_store_open(a.conninfo, password, &st, &err) < 0) {
+		fprintf(stderr, "agent: %s\n", err.msg);
+		status = err.temporary ? EX_TEMPFAIL : EX_SOFTWARE;
+		goto out;
+	}
+	status = run(st, &a);
+out:
+	tg_store_close(&st);
+	tg_config_free(&cfg);
+	free(email);
+	return status;
+}
