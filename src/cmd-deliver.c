@@ -173,20 +173,6 @@ out:
 	return status;
 }
 
-static int
-load_config(const char *path, struct tg_config **cfg_r)
-{
-	struct tg_config_errors errs;
-	int ret;
-
-	tg_config_errors_init(&errs);
-	ret = tg_config_load(path, cfg_r, &errs);
-	for (size_t i = 0; ret < 0 && i < errs.n; i++)
-		fprintf(stderr, "deliver: %s\n", errs.v[i].text);
-	tg_config_errors_deinit(&errs);
-	return ret;
-}
-
 /* Keeps an oversized message whole in the quarantine: the parser never
  * sees it, and it is never truncated. */
 static int
@@ -228,7 +214,7 @@ tg_cmd_deliver(int argc, char **argv)
 	tg_buf_init(&secret, 64, SECRET_MAX + 1);
 	a.max_bytes = TG_INGEST_MAX_BYTES;
 	if (a.config != NULL) {
-		if (load_config(a.config, &cfg) < 0) {
+		if (tg_cmd_load_config("deliver", a.config, &cfg) < 0) {
 			/* a broken config is fixed by the admin: the mail
 			 * waits at the MTA meanwhile */
 			status = EX_TEMPFAIL;
