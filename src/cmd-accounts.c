@@ -392,20 +392,6 @@ read_input(const char *path, struct tg_buf *out)
 }
 
 static int
-load_config(const char *path, struct tg_config **cfg_r)
-{
-	struct tg_config_errors errs;
-	int ret;
-
-	tg_config_errors_init(&errs);
-	ret = tg_config_load(path, cfg_r, &errs);
-	for (size_t i = 0; ret < 0 && i < errs.n; i++)
-		fprintf(stderr, "accounts: %s\n", errs.v[i].text);
-	tg_config_errors_deinit(&errs);
-	return ret;
-}
-
-static int
 import(const char *conninfo, const char *config, const char *file)
 {
 	struct import im = {.file = file};
@@ -420,7 +406,7 @@ import(const char *conninfo, const char *config, const char *file)
 	tg_buf_init(&data, 64 * 1024, IMPORT_MAX_BYTES);
 	im.pool = tg_pool_new(64 * 1024);
 	if (config != NULL) {
-		if (load_config(config, &cfg) < 0) {
+		if (tg_cmd_load_config("accounts", config, &cfg) < 0) {
 			status = 1;
 			goto out;
 		}

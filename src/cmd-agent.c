@@ -173,7 +173,6 @@ run(struct tg_store *st, struct agent_args *a)
 int
 tg_cmd_agent(int argc, char **argv)
 {
-	struct tg_config_errors errs;
 	struct tg_config *cfg = NULL;
 	struct tg_store *st = NULL;
 	const char *password = NULL;
@@ -196,12 +195,7 @@ tg_cmd_agent(int argc, char **argv)
 		a.email = email;
 	}
 	if (a.config != NULL) {
-		tg_config_errors_init(&errs);
-		status = tg_config_load(a.config, &cfg, &errs);
-		for (size_t i = 0; status < 0 && i < errs.n; i++)
-			fprintf(stderr, "agent: %s\n", errs.v[i].text);
-		tg_config_errors_deinit(&errs);
-		if (status < 0) {
+		if (tg_cmd_load_config("agent", a.config, &cfg) < 0) {
 			status = 1;
 			goto out;
 		}

@@ -400,20 +400,6 @@ do_delete(struct tg_store *st, const struct quarantine_args *a)
 	return EX_OK;
 }
 
-static int
-load_config(const char *path, struct tg_config **cfg_r)
-{
-	struct tg_config_errors errs;
-	int ret;
-
-	tg_config_errors_init(&errs);
-	ret = tg_config_load(path, cfg_r, &errs);
-	for (size_t i = 0; ret < 0 && i < errs.n; i++)
-		fprintf(stderr, "quarantine: %s\n", errs.v[i].text);
-	tg_config_errors_deinit(&errs);
-	return ret;
-}
-
 int
 tg_cmd_quarantine(int argc, char **argv)
 {
@@ -430,7 +416,7 @@ tg_cmd_quarantine(int argc, char **argv)
 	}
 	conninfo = a.conninfo;
 	if (a.config != NULL) {
-		if (load_config(a.config, &cfg) < 0)
+		if (tg_cmd_load_config("quarantine", a.config, &cfg) < 0)
 			return EX_SOFTWARE;
 		if (conninfo == NULL)
 			conninfo = cfg->database.conninfo;
