@@ -4,9 +4,7 @@
 #include "cmd.h"
 #include "ticketgate/buf.h"
 #include "ticketgate/config.h"
-#include "ticketgate/ingest.h"
-#include "ticketgate/message.h"
-#include "ticketgate/pool.h"
+#include "ticketgate/pipeline.h"
 #include "ticketgate/store.h"
 
 #include <errno.h>
@@ -114,83 +112,37 @@ parse_args(int argc, char **argv, struct deliver_args *a)
 	return 0;
 }
 
-/* Stores a message that fits; a permanent failure quarantines it. */
+/* Runs the pipeline: stored, a duplicate or quarantined all end in exit 0
+ * (the mail is safe here); only a failure worth retrying gives 75. */
 static int
 store_message(struct tg_store *st, const struct deliver_args *a,
 	      const struct tg_buf *raw, const struct tg_buf *secret)
 {
-	struct tg_ingest_opts opts = {
+	struct tg_pipeline_in in = {
 		.source = "deliver",
 		.envelope_to = a->to,
 		.department = a->department,
-		.key = secret->len > 0 ? (const unsigned char *)secret->data
-				       : NULL,
-		.keylen = secret->len,
 		.cfg = a->cfg,
 	};
-	struct tg_pool *pool = tg_pool_new(64 * 1024);
-	struct tg_ingest_result res;
-	struct tg_ingest_mail mail;
-	struct tg_message *msg;
-	struct tg_limits lim;
+	struct tg_pipeline_result res;
 	struct tg_err err;
-	char reason[300];
-	int status = EX_OK;
 
-	if (a->cfg != NULL)
-		lim = a->cfg->limits;
-	else
-		tg_limits_init_default(&lim);
-	tg_message_parse(pool, tg_buf_cstr(raw), raw->len, &lim, &msg);
-	tg_ingest_prepare(pool, msg, tg_buf_cstr(raw), raw->len, &opts, &mail);
-	if (tg_store_ingest(st, &mail, &res, &err) == 0) {
-		fprintf(stderr, "deliver: %s ticket=%lld class=%s\n",
-			res.action, (long long)res.ticket_number,
-			tg_mail_class_name(mail.cls.cls));
-		goto out;
+	if (secret->len > 0) {
+		in.key = (const unsigned char *)secret->data;
+		in.keylen = secret->len;
 	}
-	if (err.temporary) {
+	if (tg_pipeline_run(st, tg_buf_cstr(raw), raw->len, &in, &res,
+			    &err) < 0) {
 		fprintf(stderr, "deliver: temporary failure: %s\n", err.msg);
-		status = EX_TEMPFAIL;
-		goto out;
-	}
-	snprintf(reason, sizeof(reason), "store failed: %s", err.msg);
-	/* err.msg may end in a multibyte character cut in half, and the
-	 * reason must be text PostgreSQL accepts */
-	for (char *p = reason; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
-			*p = '?';
-	if (tg_store_quarantine_add(st, "deliver", a->to, reason,
-				    tg_buf_cstr(raw), raw->len, mail.raw_sha256,
-				    &err) < 0) {
-		fprintf(stderr, "deliver: cannot quarantine: %s\n", err.msg);
-		status = EX_TEMPFAIL;
-		goto out;
-	}
-	fprintf(stderr, "deliver: quarantined: %s\n", reason);
-out:
-	tg_pool_free(&pool);
-	return status;
-}
-
-/* Keeps an oversized message whole in the quarantine: the parser never
- * sees it, and it is never truncated. */
-static int
-quarantine_oversize(struct tg_store *st, const struct deliver_args *a,
-		    const struct tg_buf *raw)
-{
-	unsigned char sha[32];
-	struct tg_err err;
-
-	tg_ingest_sha256(raw->data, raw->len, sha);
-	if (tg_store_quarantine_add(st, "deliver", a->to, "over size limit",
-				    raw->data, raw->len, sha, &err) < 0) {
-		fprintf(stderr, "deliver: cannot quarantine: %s\n", err.msg);
-		/* kept at the MTA rather than bounced or lost */
 		return EX_TEMPFAIL;
 	}
-	fprintf(stderr, "deliver: quarantined: over size limit bytes=%zu\n",
-		raw->len);
+	if (res.outcome == TG_PIPELINE_QUARANTINED)
+		fprintf(stderr, "deliver: quarantined: %s bytes=%zu\n",
+			res.reason, raw->len);
+	else
+		fprintf(stderr, "deliver: %s ticket=%lld class=%s\n",
+			res.ingest.action, (long long)res.ingest.ticket_number,
+			tg_mail_class_name(res.cls));
 	return EX_OK;
 }
 
@@ -225,13 +177,6 @@ tg_cmd_deliver(int argc, char **argv)
 		if (a.conninfo == NULL)
 			a.conninfo = cfg->database.conninfo;
 		password = cfg->database.password;
-		if (a.secret_file == NULL && cfg->instance.secret != NULL &&
-		    tg_buf_append(&secret, cfg->instance.secret,
-				  cfg->instance.secret_len) < 0) {
-			fprintf(stderr, "deliver: instance secret too long\n");
-			status = EX_TEMPFAIL;
-			goto out;
-		}
 	}
 	if (a.secret_file != NULL &&
 	    (read_file(a.secret_file, SECRET_MAX, &secret) < 0 ||
@@ -271,10 +216,7 @@ tg_cmd_deliver(int argc, char **argv)
 		status = err.temporary ? EX_TEMPFAIL : EX_SOFTWARE;
 		goto out;
 	}
-	if (raw.len > a.max_bytes)
-		status = quarantine_oversize(st, &a, &raw);
-	else
-		status = store_message(st, &a, &raw, &secret);
+	status = store_message(st, &a, &raw, &secret);
 out:
 	if (f != NULL && f != stdin)
 		fclose(f);

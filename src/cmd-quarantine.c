@@ -5,10 +5,8 @@
 #include "cmd.h"
 #include "ticketgate/buf.h"
 #include "ticketgate/config.h"
-#include "ticketgate/ingest.h"
 #include "ticketgate/json.h"
-#include "ticketgate/message.h"
-#include "ticketgate/pool.h"
+#include "ticketgate/pipeline.h"
 #include "ticketgate/store.h"
 
 #include <errno.h>
@@ -279,22 +277,16 @@ out:
 static int
 keep_with_reason(struct tg_store *st, int64_t id, const char *why)
 {
-	char reason[300];
 	struct tg_err err;
 
-	snprintf(reason, sizeof(reason), "%s", why);
-	/* err.msg may end in a multibyte character cut in half, and the
-	 * reason must be text PostgreSQL accepts */
-	for (char *p = reason; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
-			*p = '?';
-	if (tg_store_quarantine_set_reason(st, id, reason, &err) < 0) {
+	/* why is printable ASCII (tg_pipeline_result.reason) */
+	if (tg_store_quarantine_set_reason(st, id, why, &err) < 0) {
 		fprintf(stderr, "quarantine: cannot record reason: %s\n",
 			err.msg);
 		return err.temporary ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
 	fprintf(stderr, "quarantine: %" PRId64 " still quarantined: %s\n", id,
-		reason);
+		why);
 	return EX_FAIL;
 }
 
@@ -309,14 +301,9 @@ do_reprocess(struct tg_store *st, const struct quarantine_args *a,
 	     const struct tg_config *cfg)
 {
 	struct tg_quarantine_entry e;
-	struct tg_ingest_opts opts = { .source = NULL };
-	struct tg_ingest_result res;
-	struct tg_ingest_mail mail;
-	struct tg_pool *pool = NULL;
-	struct tg_message *msg;
-	struct tg_limits lim;
+	struct tg_pipeline_in in = { .cfg = cfg, .reprocess = true };
+	struct tg_pipeline_result res;
 	struct tg_err err;
-	char why[300];
 	int status = fetch(st, a->id, &e);
 
 	if (status >= 0)
@@ -327,58 +314,32 @@ do_reprocess(struct tg_store *st, const struct quarantine_args *a,
 		status = EX_FAIL;
 		goto out;
 	}
-	if (cfg != NULL) {
-		lim = cfg->limits;
-		opts.cfg = cfg;
-		/* the same reply-token key deliver uses with this config */
-		if (cfg->instance.secret != NULL) {
-			opts.key = (const unsigned char *)cfg->instance.secret;
-			opts.keylen = cfg->instance.secret_len;
-			/* as deliver: a trailing newline is part of no
-			 * secret */
-			while (opts.keylen > 0 &&
-			       (opts.key[opts.keylen - 1] == '\n' ||
-				opts.key[opts.keylen - 1] == '\r'))
-				opts.keylen--;
-		}
-	} else {
-		tg_limits_init_default(&lim);
-	}
-	if (e.size > (cfg != NULL ? cfg->limits.message_bytes
-				  : TG_INGEST_MAX_BYTES)) {
-		status = keep_with_reason(st, a->id, "over size limit");
+	/* the message keeps the source it first came from */
+	in.source = e.source;
+	in.envelope_to = e.envelope_to;
+	if (tg_pipeline_run(st, e.raw, e.size, &in, &res, &err) < 0) {
+		fprintf(stderr, "quarantine: temporary failure: %s\n",
+			err.msg);
+		status = EX_TEMPFAIL;
 		goto out;
 	}
-	/* the message keeps the source it first came from */
-	opts.source = e.source;
-	opts.envelope_to = e.envelope_to;
-	pool = tg_pool_new(64 * 1024);
-	tg_message_parse(pool, e.raw, e.size, &lim, &msg);
-	tg_ingest_prepare(pool, msg, e.raw, e.size, &opts, &mail);
-	if (tg_store_ingest(st, &mail, &res, &err) < 0) {
-		if (err.temporary) {
-			fprintf(stderr, "quarantine: temporary failure: %s\n",
-				err.msg);
-			status = EX_TEMPFAIL;
-			goto out;
-		}
-		snprintf(why, sizeof(why), "store failed: %s", err.msg);
-		status = keep_with_reason(st, a->id, why);
+	if (res.outcome == TG_PIPELINE_QUARANTINED) {
+		status = keep_with_reason(st, a->id, res.reason);
 		goto out;
 	}
 	if (tg_store_quarantine_mark_reprocessed(st, a->id, &err) < 0) {
 		/* stored but not marked: see the window described above */
 		fprintf(stderr, "quarantine: stored as ticket %lld but not "
-			"marked: %s\n", (long long)res.ticket_number, err.msg);
+			"marked: %s\n", (long long)res.ingest.ticket_number,
+			err.msg);
 		status = err.temporary ? EX_TEMPFAIL : EX_SOFTWARE;
 		goto out;
 	}
-	printf("%lld\n", (long long)res.ticket_number);
+	printf("%lld\n", (long long)res.ingest.ticket_number);
 	fprintf(stderr, "quarantine: %" PRId64 " reprocessed: %s ticket=%lld\n",
-		a->id, res.action, (long long)res.ticket_number);
+		a->id, res.ingest.action, (long long)res.ingest.ticket_number);
 	status = EX_OK;
 out:
-	tg_pool_free(&pool);
 	tg_quarantine_entry_free(&e);
 	return status;
 }

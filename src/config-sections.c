@@ -244,6 +244,11 @@ cfg_load_instance(struct cfg_ctx *c, const config_setting_t *g)
 	c->impl->secret = read_secret_file(
 		c, found[2], "instance.secret_file", cfg->instance.secret_file,
 		SECRET_MAX_BYTES, &c->impl->secret_len);
+	/* a trailing newline is an editor's habit, part of no key */
+	while (c->impl->secret != NULL && c->impl->secret_len > 0 &&
+	       (c->impl->secret[c->impl->secret_len - 1] == '\n' ||
+		c->impl->secret[c->impl->secret_len - 1] == '\r'))
+		c->impl->secret_len--;
 	if (c->impl->secret != NULL && c->impl->secret_len < SECRET_MIN_BYTES)
 		cfg_error(
 			c, found[2],

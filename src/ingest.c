@@ -201,6 +201,59 @@ add_other(struct tg_pool *pool, const struct tg_addr *a,
 	out->n_others++;
 }
 
+static bool
+is_automatic(const struct tg_classification *c)
+{
+	return c->cls == TG_CLASS_AUTO_REPLY || c->cls == TG_CLASS_BULK ||
+	       c->cls == TG_CLASS_BOUNCE;
+}
+
+/* Rule 3 alone made the mail a loop (From or Sender is one of our
+ * addresses): an agent sending as support@ with Sender: set to themselves
+ * is not one. Only the store knows the agents, so the class it would get
+ * from an agent is worked out here, ready. */
+static void
+classify_as_agent(struct tg_pool *pool, const struct tg_message *msg,
+		  struct tg_classify_ctx *ctx, struct tg_ingest_mail *out)
+{
+	const struct tg_header *h = tg_message_header(msg, "sender");
+	const char *agents[2];
+	struct tg_addr *list;
+
+	out->cls_as_agent = out->cls;
+	out->automatic_as_agent = out->automatic;
+	out->agent_address = out->from_address;
+	if ((out->cls.rules & TG_RULES_LOOP) != TG_RULE_OWN_SENDER)
+		return;
+	ctx->n_agents = 0;
+	if (h != NULL &&
+	    tg_address_parse_list(pool, h->value, h->value_len, &list) > 0 &&
+	    list[0].address != NULL && strchr(list[0].address, '@') != NULL)
+		out->agent_address = lower_dup(pool, list[0].address);
+	agents[ctx->n_agents++] = out->agent_address;
+	agents[ctx->n_agents++] = out->from_address;
+	ctx->agent_addresses = agents;
+	tg_classify(pool, msg, ctx, &out->cls_as_agent);
+	out->automatic_as_agent = is_automatic(&out->cls_as_agent);
+	ctx->agent_addresses = NULL;
+	ctx->n_agents = 0;
+}
+
+static void
+set_rates(const struct tg_ingest_opts *opts, struct tg_ingest_mail *out)
+{
+	const struct tg_config *cfg = opts->cfg;
+
+	out->reopens_per_hour = cfg != NULL ? cfg->rates.reopens_per_hour
+					    : TG_INGEST_REOPENS_PER_HOUR;
+	if (!opts->flood_check)
+		return;
+	out->flood_messages = cfg != NULL ? cfg->rates.flood_messages
+					  : TG_INGEST_FLOOD_MESSAGES;
+	out->flood_minutes = cfg != NULL ? cfg->rates.flood_minutes
+					 : TG_INGEST_FLOOD_MINUTES;
+}
+
 void
 tg_ingest_prepare(struct tg_pool *pool, const struct tg_message *msg,
 		  const char *raw, size_t len,
@@ -228,8 +281,6 @@ tg_ingest_prepare(struct tg_pool *pool, const struct tg_message *msg,
 	if (out->address != NULL)
 		out->tags = join_tags(pool, out->address);
 
-	/* TODO: agent addresses for the rule 3 exception (from the agent
-	 * table, which this pure half cannot read) */
 	memset(&ctx, 0, sizeof(ctx));
 	own = tg_pool_alloc_array(pool, n_own(opts->cfg) + 1, sizeof(*own));
 	own[ctx.n_own++] = out->envelope_to;
@@ -241,9 +292,7 @@ tg_ingest_prepare(struct tg_pool *pool, const struct tg_message *msg,
 	}
 	ctx.own_addresses = own;
 	tg_classify(pool, msg, &ctx, &out->cls);
-	out->automatic = out->cls.cls == TG_CLASS_AUTO_REPLY ||
-			 out->cls.cls == TG_CLASS_BULK ||
-			 out->cls.cls == TG_CLASS_BOUNCE;
+	out->automatic = is_automatic(&out->cls);
 
 	if (msg->from != NULL && strchr(msg->from->address, '@') != NULL) {
 		out->from_address = lower_dup(pool, msg->from->address);
@@ -257,6 +306,8 @@ tg_ingest_prepare(struct tg_pool *pool, const struct tg_message *msg,
 		out->from_name = "";
 	at = strrchr(out->from_address, '@');
 	out->from_domain = at != NULL ? at + 1 : "";
+	classify_as_agent(pool, msg, &ctx, out);
+	set_rates(opts, out);
 
 	/* a reply token may sit in the envelope recipient (what the MTA
 	 * saw) or in any header recipient (forwarded, aliased mail) */

@@ -2,9 +2,8 @@
  * (dedupe, sender, threading facts, follow-up rules, ticket, participants,
  * message, attachments). The decisions come from thread.h and ingest.h;
  * this file only asks the database and writes what they decided. */
-#include "store-private.h"
+#include "store-ingest-private.h"
 #include "ticketgate/config.h"
-#include "ticketgate/ingest.h"
 #include "ticketgate/sla.h"
 #include "ticketgate/thread.h"
 
@@ -13,68 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Ids and numbers travel as text parameters; 21 bytes hold any int64. */
-struct id_text {
-	char s[24];
-};
-
-static const char *
-id_param(struct id_text *t, int64_t id)
-{
-	if (id == 0)
-		return NULL; /* SQL NULL */
-	snprintf(t->s, sizeof(t->s), "%" PRId64, id);
-	return t->s;
-}
-
-/* Runs sql and checks for status want. On success *res_r (when not NULL)
- * holds the result for the caller to PQclear; on failure nothing is left
- * to clear and err is filled. */
-static int
-run(struct tg_store *st, const char *sql, int n, const char *const *vals,
-    const int *lens, const int *fmts, ExecStatusType want, const char *what,
-    PGresult **res_r, struct tg_err *err)
-{
-	PGresult *res =
-		PQexecParams(st->conn, sql, n, NULL, vals, lens, fmts, 0);
-
-	if (PQresultStatus(res) != want) {
-		int ret = store_fail(st, res, what, err);
-
-		PQclear(res);
-		return ret;
-	}
-	if (res_r != NULL)
-		*res_r = res;
-	else
-		PQclear(res);
-	return 0;
-}
-
-static int64_t
-get_id(const PGresult *res, int row, int col)
-{
-	if (PQntuples(res) <= row || PQgetisnull(res, row, col))
-		return 0;
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-/* Runs a query whose first column of the first row is an id (0: no row or
- * NULL). */
-static int
-query_id(struct tg_store *st, const char *sql, int n, const char *const *vals,
-	 const char *what, int64_t *id_r, struct tg_err *err)
-{
-	PGresult *res = NULL;
-
-	if (run(st, sql, n, vals, NULL, NULL, PGRES_TUPLES_OK, what, &res,
-		err) < 0)
-		return -1;
-	*id_r = get_id(res, 0, 0);
-	PQclear(res);
-	return 0;
-}
 
 /* What the transaction learns about the sender and the ticket. */
 struct ingest_state {
@@ -99,7 +36,7 @@ check_duplicate(struct tg_store *st, const struct tg_ingest_mail *m,
 {
 	const char *vals[2];
 	const int lens[2] = {0, 32}, fmts[2] = {0, 1};
-	struct id_text key;
+	struct store_id key;
 	int64_t k = 0;
 	PGresult *res = NULL;
 
@@ -107,12 +44,12 @@ check_duplicate(struct tg_store *st, const struct tg_ingest_mail *m,
 		k = (int64_t)((uint64_t)k << 8 | m->raw_sha256[i]);
 	snprintf(key.s, sizeof(key.s), "%" PRId64, k);
 	vals[0] = key.s;
-	if (run(st, sql_lock, 1, vals, NULL, NULL, PGRES_TUPLES_OK,
+	if (store_run(st, sql_lock, 1, vals, NULL, NULL, PGRES_TUPLES_OK,
 		"dedupe lock", NULL, err) < 0)
 		return -1;
 	vals[0] = m->message_id;
 	vals[1] = (const char *)m->raw_sha256;
-	if (run(st, sql_duplicate, 2, vals, lens, fmts, PGRES_TUPLES_OK,
+	if (store_run(st, sql_duplicate, 2, vals, lens, fmts, PGRES_TUPLES_OK,
 		"dedupe", &res, err) < 0)
 		return -1;
 	*dup_r = PQntuples(res) > 0;
@@ -145,43 +82,51 @@ contact_upsert(struct tg_store *st, const char *email, const char *name,
 	const char *vals[2] = {email, name};
 	PGresult *res = NULL;
 
-	if (run(st, sql_contact_upsert, 2, vals, NULL, NULL, PGRES_TUPLES_OK,
+	if (store_run(st, sql_contact_upsert, 2, vals, NULL, NULL, PGRES_TUPLES_OK,
 		"contact upsert", &res, err) < 0)
 		return -1;
-	*id_r = get_id(res, 0, 0);
+	*id_r = store_get_id(res, 0, 0);
 	if (account_r != NULL)
-		*account_r = get_id(res, 0, 1);
+		*account_r = store_get_id(res, 0, 1);
 	PQclear(res);
 	return 0;
 }
 
+/* Agents first: their mail is never counted as a flood, and rule 3 of
+ * the classifier spares them (see tg_ingest_mail.cls_as_agent). */
 static int
-identify_sender(struct tg_store *st, const struct tg_ingest_mail *m,
-		struct ingest_state *s, struct tg_err *err)
+find_agent(struct tg_store *st, const struct tg_ingest_mail *m,
+	   struct ingest_state *s, struct tg_err *err)
 {
-	const char *vals[2] = {m->from_address, NULL};
-	struct id_text acc;
+	const char *vals[1] = {m->agent_address};
+
+	if (m->agent_address[0] == '\0')
+		return 0;
+	return store_query_id(st, sql_agent_find, 1, vals, "agent lookup",
+			      &s->agent_id, err);
+}
+
+static int
+identify_customer(struct tg_store *st, const struct tg_ingest_mail *m,
+		  struct ingest_state *s, struct tg_err *err)
+{
+	const char *vals[2];
+	struct store_id acc;
 	PGresult *res = NULL;
 
-	if (m->from_address[0] == '\0')
-		return 0;
-	if (query_id(st, sql_agent_find, 1, vals, "agent lookup", &s->agent_id,
-		     err) < 0)
-		return -1;
-	if (s->agent_id != 0)
-		return 0;
 	/* mailer daemons and our own loops are not customers */
-	if (m->cls.cls == TG_CLASS_BOUNCE || m->cls.cls == TG_CLASS_LOOP)
+	if (m->from_address[0] == '\0' || m->cls.cls == TG_CLASS_BOUNCE ||
+	    m->cls.cls == TG_CLASS_LOOP)
 		return 0;
 	if (contact_upsert(st, m->from_address, m->from_name, &s->contact_id,
 			   &s->account_id, err) < 0)
 		return -1;
-	vals[0] = id_param(&acc, s->account_id);
+	vals[0] = store_id_param(&acc, s->account_id);
 	vals[1] = m->from_domain;
-	if (run(st, sql_account_find, 2, vals, NULL, NULL, PGRES_TUPLES_OK,
-		"account lookup", &res, err) < 0)
+	if (store_run(st, sql_account_find, 2, vals, NULL, NULL,
+		      PGRES_TUPLES_OK, "account lookup", &res, err) < 0)
 		return -1;
-	s->account_id = get_id(res, 0, 0);
+	s->account_id = store_get_id(res, 0, 0);
 	if (s->account_id != 0) {
 		snprintf(s->account_status, sizeof(s->account_status), "%s",
 			 PQgetvalue(res, 0, 1));
@@ -218,30 +163,30 @@ gather_facts(struct tg_store *st, const struct tg_ingest_mail *m,
 	     struct tg_err *err)
 {
 	const char *vals[2];
-	struct id_text num, who;
+	struct store_id num, who;
 	PGresult *res = NULL;
 
 	memset(f, 0, sizeof(*f));
 	if (m->token_number != 0) {
-		vals[0] = id_param(&num, m->token_number);
-		if (query_id(st, sql_ticket_by_number, 1, vals, "token lookup",
+		vals[0] = store_id_param(&num, m->token_number);
+		if (store_query_id(st, sql_ticket_by_number, 1, vals, "token lookup",
 			     &f->token_ticket, err) < 0)
 			return -1;
 	}
 	if (m->in_reply_to[0] != '\0' || m->references[0] != '\0') {
 		vals[0] = m->in_reply_to;
 		vals[1] = m->references;
-		if (query_id(st, sql_ticket_by_reference, 2, vals,
+		if (store_query_id(st, sql_ticket_by_reference, 2, vals,
 			     "reference lookup", &f->reference_ticket, err) < 0)
 			return -1;
 	}
 	if (m->subject_number != 0) {
-		vals[0] = id_param(&num, m->subject_number);
-		vals[1] = id_param(&who, s->contact_id);
-		if (run(st, sql_ticket_subject, 2, vals, NULL, NULL,
+		vals[0] = store_id_param(&num, m->subject_number);
+		vals[1] = store_id_param(&who, s->contact_id);
+		if (store_run(st, sql_ticket_subject, 2, vals, NULL, NULL,
 			PGRES_TUPLES_OK, "subject lookup", &res, err) < 0)
 			return -1;
-		f->subject_ticket = get_id(res, 0, 0);
+		f->subject_ticket = store_get_id(res, 0, 0);
 		/* agents answer from their own mailbox; they may thread by
 		 * number, strangers may not */
 		f->sender_in_subject_ticket =
@@ -274,12 +219,13 @@ follow_up(struct tg_store *st, const struct tg_ingest_mail *m,
 	  struct ingest_state *s, const char **action_r, struct tg_err *err)
 {
 	const char *vals[1];
-	struct id_text id;
+	struct store_id id;
 	PGresult *res = NULL;
+	bool allowed;
 	int status;
 
-	vals[0] = id_param(&id, s->ticket_id);
-	if (run(st, sql_ticket_lock, 1, vals, NULL, NULL, PGRES_TUPLES_OK,
+	vals[0] = store_id_param(&id, s->ticket_id);
+	if (store_run(st, sql_ticket_lock, 1, vals, NULL, NULL, PGRES_TUPLES_OK,
 		"ticket lock", &res, err) < 0)
 		return -1;
 	if (PQntuples(res) == 0) {
@@ -288,13 +234,13 @@ follow_up(struct tg_store *st, const struct tg_ingest_mail *m,
 				  s->ticket_id);
 	}
 	status = tg_ticket_status_parse(PQgetvalue(res, 0, 0));
-	s->ticket_number = get_id(res, 0, 1);
+	s->ticket_number = store_get_id(res, 0, 1);
 	PQclear(res);
 
 	*action_r = "append";
 	if (s->agent_id != 0) {
 		*action_r = "agent-reply";
-		return run(st, sql_ticket_agent_reply, 1, vals, NULL, NULL,
+		return store_run(st, sql_ticket_agent_reply, 1, vals, NULL, NULL,
 			   PGRES_COMMAND_OK, "ticket update", NULL, err);
 	}
 	if (status < 0)
@@ -304,8 +250,14 @@ follow_up(struct tg_store *st, const struct tg_ingest_mail *m,
 	case TG_FOLLOWUP_APPEND:
 		return 0;
 	case TG_FOLLOWUP_REOPEN:
+		if (store_reopen_allowed(st, m, s->ticket_id, &allowed, err) < 0)
+			return -1;
+		if (!allowed) {
+			*action_r = "append-reopen-limit";
+			return 0;
+		}
 		*action_r = "reopen";
-		return run(st, sql_ticket_reopen, 1, vals, NULL, NULL,
+		return store_run(st, sql_ticket_reopen, 1, vals, NULL, NULL,
 			   PGRES_COMMAND_OK, "ticket reopen", NULL, err);
 	case TG_FOLLOWUP_NEW_LINKED:
 		*action_r = "new-linked";
@@ -387,23 +339,23 @@ static int
 ticket_create(struct tg_store *st, const struct tg_ingest_mail *m,
 	      struct ingest_state *s, struct tg_err *err)
 {
-	struct id_text dep, acc, req, prev;
+	struct store_id dep, acc, req, prev;
 	struct sla_times sla;
 	const char *vals[13];
 	int64_t dep_id;
 	PGresult *res = NULL;
 
 	vals[0] = department_for(m, s);
-	if (query_id(st, sql_department_upsert, 1, vals, "department upsert",
+	if (store_query_id(st, sql_department_upsert, 1, vals, "department upsert",
 		     &dep_id, err) < 0)
 		return -1;
 	vals[0] = m->subject;
 	vals[1] = s->new_status;
-	vals[2] = id_param(&dep, dep_id);
-	vals[3] = id_param(&acc, s->account_id);
-	vals[4] = id_param(&req, s->contact_id);
+	vals[2] = store_id_param(&dep, dep_id);
+	vals[3] = store_id_param(&acc, s->account_id);
+	vals[4] = store_id_param(&req, s->contact_id);
 	vals[5] = m->envelope_to;
-	vals[6] = id_param(&prev, s->previous_ticket_id);
+	vals[6] = store_id_param(&prev, s->previous_ticket_id);
 	vals[7] = m->tags;
 	vals[8] = m->address != NULL ? m->address->language : NULL;
 	sla_for_new_ticket(m, s, &sla);
@@ -411,11 +363,11 @@ ticket_create(struct tg_store *st, const struct tg_ingest_mail *m,
 	vals[10] = sla.created;
 	vals[11] = sla.policy != NULL ? sla.first_due : NULL;
 	vals[12] = sla.policy != NULL ? sla.resolution_due : NULL;
-	if (run(st, sql_ticket_insert, 13, vals, NULL, NULL, PGRES_TUPLES_OK,
+	if (store_run(st, sql_ticket_insert, 13, vals, NULL, NULL, PGRES_TUPLES_OK,
 		"ticket insert", &res, err) < 0)
 		return -1;
-	s->ticket_id = get_id(res, 0, 0);
-	s->ticket_number = get_id(res, 0, 1);
+	s->ticket_id = store_get_id(res, 0, 0);
+	s->ticket_number = store_get_id(res, 0, 1);
 	PQclear(res);
 	return 0;
 }
@@ -428,13 +380,13 @@ static int
 participant_add(struct tg_store *st, int64_t ticket, int64_t contact,
 		const char *role, struct tg_err *err)
 {
-	struct id_text t, c;
-	const char *vals[3] = {id_param(&t, ticket), id_param(&c, contact),
+	struct store_id t, c;
+	const char *vals[3] = {store_id_param(&t, ticket), store_id_param(&c, contact),
 			       role};
 
 	if (ticket == 0 || contact == 0)
 		return 0;
-	return run(st, sql_participant_add, 3, vals, NULL, NULL,
+	return store_run(st, sql_participant_add, 3, vals, NULL, NULL,
 		   PGRES_COMMAND_OK, "participant insert", NULL, err);
 }
 
@@ -475,18 +427,18 @@ static int
 message_insert(struct tg_store *st, const struct tg_ingest_mail *m,
 	       const struct ingest_state *s, int64_t *id_r, struct tg_err *err)
 {
-	struct id_text t, c, a, d;
+	struct store_id t, c, a, d;
 	const char *vals[19];
 	int lens[19] = {0}, fmts[19] = {0};
 	const struct tg_message *msg = m->msg;
 	PGresult *res = NULL;
 
-	vals[0] = id_param(&t, s->ticket_id);
+	vals[0] = store_id_param(&t, s->ticket_id);
 	vals[1] = s->agent_id != 0     ? "agent"
 		  : s->contact_id != 0 ? "customer"
 				       : "system";
-	vals[2] = id_param(&c, s->contact_id);
-	vals[3] = id_param(&a, s->agent_id);
+	vals[2] = store_id_param(&c, s->contact_id);
+	vals[3] = store_id_param(&a, s->agent_id);
 	vals[4] = m->message_id;
 	vals[5] = m->in_reply_to;
 	vals[6] = m->references;
@@ -512,10 +464,10 @@ message_insert(struct tg_store *st, const struct tg_ingest_mail *m,
 	fmts[16] = 1;
 	lens[17] = 32;
 	fmts[17] = 1;
-	if (run(st, sql_message_insert, 19, vals, lens, fmts, PGRES_TUPLES_OK,
+	if (store_run(st, sql_message_insert, 19, vals, lens, fmts, PGRES_TUPLES_OK,
 		"message insert", &res, err) < 0)
 		return -1;
-	*id_r = get_id(res, 0, 0);
+	*id_r = store_get_id(res, 0, 0);
 	PQclear(res);
 	return 0;
 }
@@ -536,14 +488,14 @@ attachments_add(struct tg_store *st, const struct tg_ingest_mail *m,
 {
 	for (size_t i = 0; i < m->n_attachments; i++) {
 		const struct tg_attachment *a = &m->attachments[i];
-		struct id_text mid, pos, size;
+		struct store_id mid, pos, size;
 		const char *vals[6];
 		int lens[6] = {0}, fmts[6] = {0};
 
 		vals[0] = (const char *)a->sha256;
 		lens[0] = 32;
 		fmts[0] = 1;
-		vals[1] = id_param(&size, (int64_t)a->size);
+		vals[1] = store_id_param(&size, (int64_t)a->size);
 		if (vals[1] == NULL)
 			vals[1] = "0";
 		vals[2] = (const char *)a->data;
@@ -551,12 +503,12 @@ attachments_add(struct tg_store *st, const struct tg_ingest_mail *m,
 		/* bounds: a part is smaller than its message (25 MiB) */
 		lens[2] = (int)a->size;
 		fmts[2] = 1;
-		if (run(st, sql_blob_add, 3, vals, lens, fmts, PGRES_COMMAND_OK,
+		if (store_run(st, sql_blob_add, 3, vals, lens, fmts, PGRES_COMMAND_OK,
 			"blob insert", NULL, err) < 0)
 			return -1;
 
 		snprintf(pos.s, sizeof(pos.s), "%zu", i);
-		vals[0] = id_param(&mid, message);
+		vals[0] = store_id_param(&mid, message);
 		vals[1] = pos.s;
 		vals[2] = a->filename; /* NULL stays NULL */
 		vals[3] = a->content_type;
@@ -566,7 +518,7 @@ attachments_add(struct tg_store *st, const struct tg_ingest_mail *m,
 		memset(fmts, 0, sizeof(fmts));
 		lens[5] = 32;
 		fmts[5] = 1;
-		if (run(st, sql_attachment_add, 6, vals, lens, fmts,
+		if (store_run(st, sql_attachment_add, 6, vals, lens, fmts,
 			PGRES_COMMAND_OK, "attachment insert", NULL, err) < 0)
 			return -1;
 	}
@@ -592,7 +544,7 @@ choose_ticket(struct tg_store *st, const struct tg_ingest_mail *m,
 		if (m->bounced_message_id == NULL)
 			return 0;
 		vals[0] = m->bounced_message_id;
-		if (query_id(st, sql_ticket_by_message_id, 1, vals,
+		if (store_query_id(st, sql_ticket_by_message_id, 1, vals,
 			     "bounce lookup", &s->ticket_id, err) < 0)
 			return -1;
 		if (s->ticket_id == 0)
@@ -617,9 +569,11 @@ choose_ticket(struct tg_store *st, const struct tg_ingest_mail *m,
 }
 
 static int
-ingest(struct tg_store *st, const struct tg_ingest_mail *m,
+ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
        struct tg_ingest_result *r, struct tg_err *err)
 {
+	struct tg_ingest_mail mail = *orig; /* with the class that applies */
+	const struct tg_ingest_mail *m = &mail;
 	struct ingest_state s;
 	bool created = false;
 	int64_t message;
@@ -631,8 +585,23 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *m,
 		r->action = "duplicate";
 		return 0;
 	}
-	if (identify_sender(st, m, &s, err) < 0 ||
-	    choose_ticket(st, m, &s, &r->action, err) < 0)
+	if (find_agent(st, m, &s, err) < 0)
+		return -1;
+	if (s.agent_id != 0) {
+		mail.cls = orig->cls_as_agent;
+		mail.automatic = orig->automatic_as_agent;
+	} else if (m->cls.cls != TG_CLASS_BOUNCE &&
+		   m->cls.cls != TG_CLASS_LOOP) {
+		if (store_flood_check(st, m, &r->flooded, err) < 0)
+			return -1;
+		if (r->flooded) {
+			r->action = "flood";
+			return 0;
+		}
+	}
+	if (s.agent_id == 0 && identify_customer(st, m, &s, err) < 0)
+		return -1;
+	if (choose_ticket(st, m, &s, &r->action, err) < 0)
 		return -1;
 	if (s.new_status != NULL) {
 		if (ticket_create(st, m, &s, err) < 0)

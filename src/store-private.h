@@ -19,4 +19,29 @@ int store_fail(struct tg_store *st, const PGresult *res, const char *what,
 int store_exec(struct tg_store *st, const char *sql, const char *what,
 	       struct tg_err *err);
 
+/* Ids and numbers travel as text parameters; 21 bytes hold any int64. */
+struct store_id {
+	char s[24];
+};
+
+/* id as a text parameter in t, or NULL (SQL NULL) for 0. */
+const char *store_id_param(struct store_id *t, int64_t id);
+
+/* Runs sql (lens/fmts may be NULL: text parameters) and checks for status
+ * want. On success *res_r (when not NULL) holds the result for the caller
+ * to PQclear; on failure nothing is left to clear and err is filled. */
+int store_run(struct tg_store *st, const char *sql, int n,
+	      const char *const *vals, const int *lens, const int *fmts,
+	      ExecStatusType want, const char *what, PGresult **res_r,
+	      struct tg_err *err);
+
+/* The int64 in row, col; 0 for no such row or NULL. */
+int64_t store_get_id(const PGresult *res, int row, int col);
+
+/* Runs a query whose first column of the first row is an id (0: no row or
+ * NULL). */
+int store_query_id(struct tg_store *st, const char *sql, int n,
+		   const char *const *vals, const char *what, int64_t *id_r,
+		   struct tg_err *err);
+
 #endif

@@ -2,6 +2,7 @@
 #include "store-private.h"
 #include "ticketgate/util.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,4 +132,58 @@ tg_store_close(struct tg_store **stp)
 	PQfinish(st->conn);
 	free(st);
 	*stp = NULL;
+}
+
+const char *
+store_id_param(struct store_id *t, int64_t id)
+{
+	if (id == 0)
+		return NULL; /* SQL NULL */
+	snprintf(t->s, sizeof(t->s), "%" PRId64, id);
+	return t->s;
+}
+
+int
+store_run(struct tg_store *st, const char *sql, int n,
+	  const char *const *vals, const int *lens, const int *fmts,
+	  ExecStatusType want, const char *what, PGresult **res_r,
+	  struct tg_err *err)
+{
+	PGresult *res =
+		PQexecParams(st->conn, sql, n, NULL, vals, lens, fmts, 0);
+
+	if (PQresultStatus(res) != want) {
+		int ret = store_fail(st, res, what, err);
+
+		PQclear(res);
+		return ret;
+	}
+	if (res_r != NULL)
+		*res_r = res;
+	else
+		PQclear(res);
+	return 0;
+}
+
+int64_t
+store_get_id(const PGresult *res, int row, int col)
+{
+	if (PQntuples(res) <= row || PQgetisnull(res, row, col))
+		return 0;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+int
+store_query_id(struct tg_store *st, const char *sql, int n,
+	       const char *const *vals, const char *what, int64_t *id_r,
+	       struct tg_err *err)
+{
+	PGresult *res = NULL;
+
+	if (store_run(st, sql, n, vals, NULL, NULL, PGRES_TUPLES_OK, what, &res,
+		err) < 0)
+		return -1;
+	*id_r = store_get_id(res, 0, 0);
+	PQclear(res);
+	return 0;
 }

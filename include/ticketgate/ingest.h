@@ -11,7 +11,6 @@
 #include "ticketgate/address.h"
 #include "ticketgate/classify.h"
 #include "ticketgate/config.h"
-#include "ticketgate/config.h"
 #include "ticketgate/message.h"
 #include "ticketgate/pool.h"
 
@@ -28,7 +27,13 @@ struct tg_ingest_opts {
 	const unsigned char *key; /* reply-token secret, or NULL: no tokens */
 	size_t keylen;
 	const struct tg_config *cfg; /* or NULL: built-in routing only */
+	bool flood_check; /* quarantine a sender's flood (off: reprocess) */
 };
+
+/* Built-in rates when there is no config (the config's defaults). */
+#define TG_INGEST_FLOOD_MESSAGES 20
+#define TG_INGEST_FLOOD_MINUTES 10
+#define TG_INGEST_REOPENS_PER_HOUR 3
 
 /* One message ready for the store. Strings live in the pool given to
  * tg_ingest_prepare(); none is NULL unless said so. Every string is valid
@@ -49,6 +54,18 @@ struct tg_ingest_mail {
 
 	struct tg_classification cls;
 	bool automatic; /* auto-reply, bulk or bounce: never reopens */
+	/* The class should the sender turn out to be an agent: rule 3 (mail
+	 * from one of our own addresses) spares agents, and only the store
+	 * knows who they are. Equal to cls when rule 3 did not decide. */
+	struct tg_classification cls_as_agent;
+	bool automatic_as_agent;
+	/* who to look up in the agents table: the Sender when rule 3
+	 * decided (an agent sending as support@), else from_address */
+	const char *agent_address;
+
+	/* More than flood_messages from this sender in flood_minutes is a
+	 * flood (0: no check); at most reopens_per_hour customer reopens. */
+	unsigned flood_messages, flood_minutes, reopens_per_hour;
 
 	const char *from_address; /* lowercased addr-spec, "" when none */
 	const char *from_domain;  /* lowercased, "" when none */
@@ -86,6 +103,7 @@ struct tg_ingest_result {
 	bool new_ticket;       /* a ticket was created */
 	int64_t ticket_number; /* the ticket it went to, or 0 (unattached) */
 	const char *action;    /* static: "new", "append", "reopen", ... */
+	bool flooded; /* quarantined as part of a flood, not stored */
 };
 
 /* SHA-256 of raw[0..len) into out. */

@@ -36,14 +36,22 @@ TG_MUST_CHECK int tg_store_ingest(struct tg_store *st,
 				  struct tg_ingest_result *res_r,
 				  struct tg_err *err);
 
-/* Keeps raw[0..len) whole in the quarantine with reason, in its own
- * transaction; an identical open entry (same hash) is not added twice. */
+/* One message for the quarantine; strings and raw are borrowed. */
+struct tg_quarantine_item {
+	const char *source, *envelope_to;
+	const char *from_address; /* "" when unknown */
+	const char *kind;         /* "error", "size", "limit" or "flood" */
+	const char *reason;
+	const void *raw;
+	size_t len;
+	const unsigned char *sha256; /* 32 bytes */
+};
+
+/* Keeps q->raw whole in the quarantine with its reason, in the current
+ * transaction if one is open (else on its own); an identical open entry
+ * (same hash) is not added twice. */
 TG_MUST_CHECK int tg_store_quarantine_add(struct tg_store *st,
-					  const char *source,
-					  const char *envelope_to,
-					  const char *reason, const void *raw,
-					  size_t len,
-					  const unsigned char sha256[32],
+					  const struct tg_quarantine_item *q,
 					  struct tg_err *err);
 
 struct tg_config;

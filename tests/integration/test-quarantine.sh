@@ -87,7 +87,8 @@ out=$(qt show "$pid") || fail "show"
 printf '%s\n' "$out" | grep -qx "id: $pid" || fail "show id: $out"
 printf '%s\n' "$out" | grep -qx "subject: poison" || fail "show subject: $out"
 printf '%s\n' "$out" | grep -qx "from: grace@poison.example" || fail "show from: $out"
-printf '%s\n' "$(qt show "$bigid")" | grep -qx "size: $bigsize" || fail "show big size"
+bigshow=$(qt show "$bigid") || fail "show big"
+printf "%s\n" "$bigshow" | grep -qx "size: $bigsize" || fail "show big size: $bigshow"
 
 # reprocess while the fault is still there: stays quarantined, exit 1
 eq "still poisoned" "$(rc_of qt reprocess "$pid")" 1

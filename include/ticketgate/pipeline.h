@@ -1,0 +1,58 @@
+/* The whole ingest pipeline for one raw message, as every source runs it
+ * (deliver, the IMAP poller, quarantine reprocess): size check, parse,
+ * parser limits, prepare, store; whatever cannot be stored for a
+ * permanent reason is quarantined whole. The caller only has to retry
+ * when it is told to. */
+#ifndef TICKETGATE_PIPELINE_H
+#define TICKETGATE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "ticketgate/classify.h"
+#include "ticketgate/err.h"
+#include "ticketgate/ingest.h"
+
+struct tg_store;
+struct tg_config;
+
+struct tg_pipeline_in {
+	const char *source;      /* "deliver", "imap:<mailbox>", ... */
+	const char *envelope_to; /* the support address it came to */
+	const char *department;  /* fixed department, or NULL: by account */
+	const struct tg_config *cfg; /* or NULL: built-in defaults */
+	/* reply-token key, or NULL: the config's instance secret, if any */
+	const unsigned char *key;
+	size_t keylen;
+	/* an admin feeding quarantined mail again: no flood check, and a
+	 * verdict to quarantine is returned rather than written */
+	bool reprocess;
+};
+
+enum tg_pipeline_outcome {
+	TG_PIPELINE_STORED,
+	TG_PIPELINE_DUPLICATE,
+	TG_PIPELINE_QUARANTINED,
+};
+
+struct tg_pipeline_result {
+	enum tg_pipeline_outcome outcome;
+	struct tg_ingest_result ingest; /* when stored or duplicate */
+	enum tg_mail_class cls;
+	const char *kind; /* quarantined: "size", "limit", "flood", "error" */
+	char reason[300]; /* quarantined: why, printable ASCII */
+};
+
+/* Runs raw[0..len) through the pipeline. Returns 0 when the message is
+ * safe (stored, a duplicate, or quarantined: r->outcome says which), -1
+ * when nothing was written and retrying later may succeed (err says
+ * why: database down, deadlock, ...). */
+TG_MUST_CHECK int tg_pipeline_run(struct tg_store *st, const char *raw,
+				  size_t len, const struct tg_pipeline_in *in,
+				  struct tg_pipeline_result *r,
+				  struct tg_err *err);
+
+/* "over size limit", "parser limit: header count", ...: the first limit
+ * in limits_hit (TG_LIMIT_* bits), or NULL when none. Static storage. */
+const char *tg_pipeline_limit_name(unsigned limits_hit);
+
+#endif

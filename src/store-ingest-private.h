@@ -1,0 +1,22 @@
+/* Shared by the ingest transaction's files. */
+#ifndef TICKETGATE_STORE_INGEST_PRIVATE_H
+#define TICKETGATE_STORE_INGEST_PRIVATE_H
+
+#include "store-private.h"
+#include "ticketgate/ingest.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Rule 21: *flood_r is true when m's sender is flooding; the message is
+ * then already in the quarantine (same transaction) and must not be
+ * stored. No check when m->flood_messages is 0 or there is no sender. */
+int store_flood_check(struct tg_store *st, const struct tg_ingest_mail *m,
+		      bool *flood_r, struct tg_err *err);
+
+/* Rule 22: whether mail may reopen ticket_id once more this hour. */
+int store_reopen_allowed(struct tg_store *st, const struct tg_ingest_mail *m,
+			 int64_t ticket_id, bool *allowed_r,
+			 struct tg_err *err);
+
+#endif

@@ -1,0 +1,160 @@
+/* One raw message through the whole pipeline (see pipeline.h). The rule
+ * it keeps: a message leaves here stored, recognised as stored, or
+ * quarantined whole with a reason; or nothing was written and the caller
+ * is told to retry. Never half of one. */
+#include "ticketgate/pipeline.h"
+#include "ticketgate/config.h"
+#include "ticketgate/message.h"
+#include "ticketgate/pool.h"
+#include "ticketgate/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *
+tg_pipeline_limit_name(unsigned limits_hit)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{TG_LIMIT_MESSAGE_BYTES, "over size limit"},
+		{TG_LIMIT_HEADER_BYTES, "parser limit: header block size"},
+		{TG_LIMIT_HEADER_COUNT, "parser limit: header count"},
+		{TG_LIMIT_HEADER_LINE, "parser limit: header field size"},
+		{TG_LIMIT_MIME_DEPTH, "parser limit: MIME depth"},
+		{TG_LIMIT_MIME_PARTS, "parser limit: MIME part count"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (limits_hit & names[i].bit)
+			return names[i].name;
+	return NULL;
+}
+
+/* Error text may end in half a multibyte character and holds what a
+ * sender wrote: the reason keeps printable ASCII only. */
+static void
+set_reason(struct tg_pipeline_result *r, const char *kind, const char *prefix,
+	   const char *detail)
+{
+	r->outcome = TG_PIPELINE_QUARANTINED;
+	r->kind = kind;
+	snprintf(r->reason, sizeof(r->reason), "%s%s", prefix, detail);
+	for (char *p = r->reason; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x7f || (unsigned char)*p < 0x20)
+			*p = '?';
+}
+
+static int
+quarantine(struct tg_store *st, const char *raw, size_t len,
+	   const struct tg_pipeline_in *in, const char *from,
+	   const unsigned char sha[32], struct tg_pipeline_result *r,
+	   struct tg_err *err)
+{
+	struct tg_quarantine_item q = {
+		.source = in->source,
+		.envelope_to = in->envelope_to,
+		.from_address = from != NULL ? from : "",
+		.kind = r->kind,
+		.reason = r->reason,
+		.raw = raw,
+		.len = len,
+		.sha256 = sha,
+	};
+
+	if (in->reprocess)
+		return 0; /* the caller keeps its entry, with this reason */
+	if (tg_store_quarantine_add(st, &q, err) < 0) {
+		/* keeping it failed too: only a retry can save it now */
+		err->temporary = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* What store-ingest needs for this source: the config's limits, and its
+ * instance secret as the reply-token key unless one is given. */
+static void
+ingest_opts(const struct tg_pipeline_in *in, struct tg_ingest_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->source = in->source;
+	o->envelope_to = in->envelope_to;
+	o->department = in->department;
+	o->cfg = in->cfg;
+	o->key = in->key;
+	o->keylen = in->keylen;
+	if (o->key == NULL && in->cfg != NULL &&
+	    in->cfg->instance.secret != NULL) {
+		o->key = (const unsigned char *)in->cfg->instance.secret;
+		o->keylen = in->cfg->instance.secret_len;
+	}
+	o->flood_check = !in->reprocess;
+}
+
+int
+tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
+		const struct tg_pipeline_in *in, struct tg_pipeline_result *r,
+		struct tg_err *err)
+{
+	struct tg_pool *pool;
+	struct tg_message *msg;
+	struct tg_ingest_opts opts;
+	struct tg_ingest_mail mail;
+	struct tg_limits lim;
+	const char *limit;
+	int ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (in->cfg != NULL)
+		lim = in->cfg->limits;
+	else
+		tg_limits_init_default(&lim);
+	if (len > lim.message_bytes) {
+		unsigned char sha[32];
+
+		/* never parsed, never truncated: kept whole */
+		tg_ingest_sha256(raw, len, sha);
+		set_reason(r, "size", "over size limit", "");
+		return quarantine(st, raw, len, in, NULL, sha, r, err);
+	}
+	pool = tg_pool_new(64 * 1024);
+	tg_message_parse(pool, raw, len, &lim, &msg);
+	ingest_opts(in, &opts);
+	tg_ingest_prepare(pool, msg, raw, len, &opts, &mail);
+	r->cls = mail.cls.cls;
+	limit = tg_pipeline_limit_name(msg->limits_hit);
+	if (limit != NULL) {
+		/* what the parser kept is not the whole message */
+		set_reason(r, "limit", limit, "");
+		ret = quarantine(st, raw, len, in, mail.from_address,
+				 mail.raw_sha256, r, err);
+		goto out;
+	}
+	if (tg_store_ingest(st, &mail, &r->ingest, err) < 0) {
+		if (err->temporary) {
+			ret = -1;
+			goto out;
+		}
+		set_reason(r, "error", "store failed: ", err->msg);
+		ret = quarantine(st, raw, len, in, mail.from_address,
+				 mail.raw_sha256, r, err);
+		goto out;
+	}
+	if (r->ingest.flooded) {
+		/* written by the store in its own transaction */
+		r->outcome = TG_PIPELINE_QUARANTINED;
+		r->kind = "flood";
+		snprintf(r->reason, sizeof(r->reason),
+			 "flood: more than %u messages from one sender in %u "
+			 "minutes",
+			 mail.flood_messages, mail.flood_minutes);
+	} else {
+		r->outcome = r->ingest.duplicate ? TG_PIPELINE_DUPLICATE
+						 : TG_PIPELINE_STORED;
+	}
+out:
+	tg_pool_free(&pool);
+	return ret;
+}
