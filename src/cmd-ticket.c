@@ -128,7 +128,8 @@ tg_cmd_ticket(int argc, char **argv)
 		if (ret == 1)
 			printf("%s\n", tg_buf_cstr(&out));
 	} else {
-		ret = tg_store_ticket_set(st, number, field, value, &err);
+		ret = tg_store_ticket_set(st, number, field, value, cfg,
+					  &err);
 		if (ret == 1)
 			printf("ticket %" PRId64 ": %s set to %s\n", number,
 			       field, value != NULL ? value : "none");

@@ -3,6 +3,7 @@
  * key checks are in config-keys.c, the sections in config-sections.c and
  * config-calendar.c. */
 #include "config-private.h"
+#include "ticketgate/sla.h"
 #include "ticketgate/util.h"
 
 #include <errno.h>
@@ -378,6 +379,20 @@ tg_config_sla_policy(const struct tg_config *cfg, const char *name)
 		    strcmp(cfg->sla_policies[i].name, name) == 0)
 			return &cfg->sla_policies[i];
 	return NULL;
+}
+
+bool
+tg_config_sla_due(const struct tg_config_sla_policy *p, enum tg_priority pr,
+		  int64_t start, int64_t *first_r, int64_t *resolution_r)
+{
+	if (p == NULL || p->calendar == NULL || (int)pr < 0 ||
+	    pr >= TG_PRIORITY_COUNT)
+		return false;
+	*first_r = tg_sla_due(&p->calendar->cal, start,
+			      p->first_response_min[pr]);
+	*resolution_r = tg_sla_due(&p->calendar->cal, start,
+				   p->resolution_min[pr]);
+	return true;
 }
 
 const struct tg_config_calendar *

@@ -299,7 +299,7 @@ sla_for_new_ticket(const struct tg_ingest_mail *m,
 		   const struct ingest_state *s, struct sla_times *t)
 {
 	const struct tg_config_sla_policy *p = NULL;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = (int64_t)time(NULL), first, resolution;
 
 	snprintf(t->created, sizeof(t->created), "%" PRId64, now);
 	t->policy = NULL;
@@ -309,15 +309,13 @@ sla_for_new_ticket(const struct tg_ingest_mail *m,
 		p = tg_config_sla_policy(m->cfg, s->account_policy);
 	if (p == NULL)
 		p = tg_config_sla_policy(m->cfg, NULL);
-	if (p == NULL || p->calendar == NULL)
+	if (p == NULL || !tg_config_sla_due(p, TG_PRIORITY_MEDIUM, now, &first,
+					    &resolution))
 		return;
 	t->policy = p->name;
-	snprintf(t->first_due, sizeof(t->first_due), "%" PRId64,
-		 tg_sla_due(&p->calendar->cal, now,
-			    p->first_response_min[TG_PRIORITY_MEDIUM]));
+	snprintf(t->first_due, sizeof(t->first_due), "%" PRId64, first);
 	snprintf(t->resolution_due, sizeof(t->resolution_due), "%" PRId64,
-		 tg_sla_due(&p->calendar->cal, now,
-			    p->resolution_min[TG_PRIORITY_MEDIUM]));
+		 resolution);
 }
 
 /* The department: --department, else the config's mapping of the

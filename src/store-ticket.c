@@ -3,6 +3,7 @@
  * and every value is escaped by the server. */
 #include "store-private.h"
 #include "ticketgate/buf.h"
+#include "ticketgate/config.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -149,21 +150,78 @@ tg_store_ticket_show(struct tg_store *st, int64_t number, bool json,
 static const char sql_set_status[] =
 	"UPDATE ticket SET status = $2::ticket_status "
 	"WHERE number = $1::bigint";
-static const char sql_set_priority[] =
-	"UPDATE ticket SET priority = $2::ticket_priority "
-	"WHERE number = $1::bigint";
 static const char sql_set_assignee[] =
 	"UPDATE ticket SET assignee_id = (SELECT id FROM agent "
 	"WHERE email = lower($2::text)) WHERE number = $1::bigint "
 	"AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM agent "
 	"WHERE email = lower($2::text)))";
 
+/* A new priority has other SLA targets: the due times are counted again
+ * from the ticket's creation, under the policy it was created with. */
+static const char sql_set_priority[] =
+	"UPDATE ticket SET priority = $2::ticket_priority "
+	"WHERE number = $1::bigint "
+	"RETURNING sla_policy, extract(epoch FROM created_at)::bigint";
+static const char sql_set_due[] =
+	"UPDATE ticket SET first_response_due = to_timestamp($2::bigint), "
+	"resolution_due = to_timestamp($3::bigint) WHERE number = $1::bigint";
+
+static int
+recompute_due(struct tg_store *st, const char *number, const PGresult *res,
+	      enum tg_priority pr, const struct tg_config *cfg,
+	      struct tg_err *err)
+{
+	const struct tg_config_sla_policy *p;
+	char first[24], resolution[24];
+	const char *vals[3] = {number, first, resolution};
+	int64_t f, r;
+
+	if (cfg == NULL || PQgetisnull(res, 0, 0))
+		return 0; /* no policy to count with: the due times stay */
+	p = tg_config_sla_policy(cfg, PQgetvalue(res, 0, 0));
+	if (!tg_config_sla_due(p, pr, store_get_id(res, 0, 1), &f, &r))
+		return 0;
+	snprintf(first, sizeof(first), "%" PRId64, f);
+	snprintf(resolution, sizeof(resolution), "%" PRId64, r);
+	return store_run(st, sql_set_due, 3, vals, NULL, NULL,
+			 PGRES_COMMAND_OK, "ticket due times", NULL, err);
+}
+
+static int
+set_priority(struct tg_store *st, const char *number, const char *value,
+	     const struct tg_config *cfg, struct tg_err *err)
+{
+	const char *vals[2] = {number, value};
+	enum tg_priority pr;
+	PGresult *res = NULL;
+	int ret;
+
+	if (tg_priority_parse(value, &pr) < 0)
+		return tg_err_set(err, "unknown priority");
+	if (store_exec(st, "BEGIN", "begin", err) < 0)
+		return -1;
+	if (store_run(st, sql_set_priority, 2, vals, NULL, NULL,
+		      PGRES_TUPLES_OK, "ticket update", &res, err) < 0)
+		goto fail;
+	ret = PQntuples(res) > 0 ? 1 : 0;
+	if (ret == 1 && recompute_due(st, number, res, pr, cfg, err) < 0)
+		goto fail;
+	PQclear(res);
+	if (store_exec(st, "COMMIT", "commit", err) < 0)
+		return -1;
+	return ret;
+fail:
+	PQclear(res);
+	(void)store_exec(st, "ROLLBACK", "rollback", &(struct tg_err){0});
+	return -1;
+}
+
 int
 tg_store_ticket_set(struct tg_store *st, int64_t number, const char *field,
-		    const char *value, struct tg_err *err)
+		    const char *value, const struct tg_config *cfg,
+		    struct tg_err *err)
 {
 	const char *sql = strcmp(field, "status") == 0     ? sql_set_status
-			  : strcmp(field, "priority") == 0 ? sql_set_priority
 			  : strcmp(field, "assignee") == 0 ? sql_set_assignee
 							   : NULL;
 	char n[24];
@@ -171,9 +229,11 @@ tg_store_ticket_set(struct tg_store *st, int64_t number, const char *field,
 	PGresult *res;
 	int ret;
 
+	snprintf(n, sizeof(n), "%" PRId64, number);
+	if (strcmp(field, "priority") == 0)
+		return set_priority(st, n, value, cfg, err);
 	if (sql == NULL)
 		return tg_err_set(err, "unknown ticket field %s", field);
-	snprintf(n, sizeof(n), "%" PRId64, number);
 	res = PQexecParams(st->conn, sql, 2, NULL, vals, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		ret = store_fail(st, res, "ticket update", err);

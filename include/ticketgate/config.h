@@ -165,6 +165,12 @@ const char *tg_config_department_for(const struct tg_config *cfg,
  * only when no policy has that name. */
 const struct tg_config_sla_policy *
 tg_config_sla_policy(const struct tg_config *cfg, const char *name);
+/* The first-response and resolution due times (Unix seconds) of a ticket
+ * of priority pr whose clock started at start, counted in p's calendar.
+ * False when p is NULL or has no calendar. */
+bool tg_config_sla_due(const struct tg_config_sla_policy *p,
+		       enum tg_priority pr, int64_t start, int64_t *first_r,
+		       int64_t *resolution_r);
 
 /* The calendar called name, or NULL. */
 const struct tg_config_calendar *tg_config_calendar(const struct tg_config *cfg,

@@ -77,10 +77,12 @@ TG_MUST_CHECK int tg_store_ticket_show(struct tg_store *st, int64_t number,
 				       bool json, struct tg_buf *out,
 				       struct tg_err *err);
 /* Sets field ("status", "priority" or "assignee": an agent's email, NULL
- * to clear) of ticket number. Returns 1, 0 (no such ticket or agent) or
- * -1 (an invalid value is a permanent error). */
+ * to clear) of ticket number. A new priority counts the SLA due times
+ * again with cfg's policies (cfg NULL: they stay). Returns 1, 0 (no such
+ * ticket or agent) or -1 (an invalid value is a permanent error). */
 TG_MUST_CHECK int tg_store_ticket_set(struct tg_store *st, int64_t number,
 				      const char *field, const char *value,
+				      const struct tg_config *cfg,
 				      struct tg_err *err);
 
 /* One quarantine entry. From tg_store_quarantine_list() every field is

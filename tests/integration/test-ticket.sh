@@ -54,6 +54,35 @@ rc=0; tg ticket set "$n" --priority "high'; DROP TABLE ticket; --" 2>/dev/null |
 eq "bad priority" "$rc" 2
 pg_psql -c "SELECT count(*) FROM ticket" >/dev/null || fail "ticket table gone"
 
+# a new priority counts the SLA due times again, from creation, under
+# the ticket's policy: Premium is 24x7, urgent 60/240 minutes, low 480/2880
+mkdir "$PG_DIR/conf"
+head -c 48 /dev/urandom | base64 | tr -d '\n' >"$PG_DIR/conf/secret"
+chmod 600 "$PG_DIR/conf/secret"
+sed "s|^\( *conninfo = \).*|\1\"$PG_CONNINFO\";|" \
+	"$(dirname "$0")/../../conf/ticketgate.conf.example" >"$PG_DIR/conf/tg.conf"
+"$bin" migrate -c "$PG_DIR/conf/tg.conf" --schema-dir "$schema" >/dev/null
+pg_psql -c "INSERT INTO account (crm_id, name, status, sla_policy) VALUES ('p1', 'Premium Co', 'paid', 'Premium');
+	INSERT INTO account_domain (domain, account_id) SELECT 'premium.example', id FROM account" >/dev/null
+sed 's/alice@customer.example/ann@premium.example/I; s/new-1@/premium-1@/' "$data/new.eml" |
+	"$bin" deliver -c "$PG_DIR/conf/tg.conf" --to support@example.com 2>/dev/null || fail "deliver premium"
+np=$(pg_psql -c "SELECT max(number) FROM ticket")
+due() {
+	pg_psql -c "SELECT sla_policy || ' ' || priority || ' ' ||
+		extract(epoch FROM first_response_due - created_at)::int / 60 || ' ' ||
+		extract(epoch FROM resolution_due - created_at)::int / 60 FROM ticket WHERE number = $np"
+}
+eq "premium medium" "$(due)" "Premium medium 240 1440"
+"$bin" ticket set "$np" --priority urgent -c "$PG_DIR/conf/tg.conf" >/dev/null || fail "set urgent"
+eq "premium urgent" "$(due)" "Premium urgent 60 240"
+# without the config the policies are unknown: the due times stay
+tg ticket set "$np" --priority low >/dev/null || fail "set low"
+eq "low without config" "$(due)" "Premium low 60 240"
+"$bin" ticket set "$np" --priority low -c "$PG_DIR/conf/tg.conf" >/dev/null || fail "set low -c"
+eq "premium low" "$(due)" "Premium low 480 2880"
+eq "priority events" "$(pg_psql -c "SELECT string_agg(e.new_value, ',' ORDER BY e.id) FROM ticket_event e
+	JOIN ticket t ON t.id = e.ticket_id WHERE t.number = $np AND kind = 'priority'")" "urgent,low"
+
 # database down: temporary
 pg_stop
 rc=0; tg ticket list 2>/dev/null || rc=$?
