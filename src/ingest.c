@@ -360,3 +360,50 @@ tg_ingest_prepare(struct tg_pool *pool, const struct tg_message *msg,
 		a->content_id = text(pool, a->content_id);
 	}
 }
+
+/* The first address of a header list that is one of addresses[0..n), or
+ * NULL. */
+static const char *
+match_list(struct tg_pool *pool, const struct tg_addr *list, size_t n_list,
+	   const char *const *addresses, size_t n)
+{
+	for (size_t i = 0; i < n_list; i++) {
+		const char *a;
+
+		if (list[i].address == NULL)
+			continue;
+		a = lower_dup(pool, list[i].address);
+		for (size_t j = 0; j < n; j++)
+			if (same_mailbox(a, addresses[j]))
+				return a;
+	}
+	return NULL;
+}
+
+const char *
+tg_ingest_recipient(struct tg_pool *pool, const struct tg_message *msg,
+		    const char *const *addresses, size_t n)
+{
+	/* what the MTA wrote first: a sender can put anything in To */
+	static const char *const trace[] = {"delivered-to", "x-original-to"};
+	const char *found;
+
+	for (size_t t = 0; t < sizeof(trace) / sizeof(trace[0]); t++)
+		for (size_t i = 0; i < msg->n_headers; i++) {
+			const struct tg_header *h = &msg->headers[i];
+			struct tg_addr *list;
+			int k;
+
+			if (tg_ascii_strcasecmp(h->name, trace[t]) != 0)
+				continue;
+			k = tg_address_parse_list(pool, h->value, h->value_len,
+						  &list);
+			if (k > 0 && (found = match_list(pool, list, (size_t)k,
+							 addresses, n)) != NULL)
+				return found;
+		}
+	if ((found = match_list(pool, msg->to, msg->n_to, addresses, n)) !=
+	    NULL)
+		return found;
+	return match_list(pool, msg->cc, msg->n_cc, addresses, n);
+}

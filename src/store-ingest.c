@@ -617,20 +617,26 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 	return 0;
 }
 
+/* Alone, one message is one transaction; inside a batch it is a savepoint,
+ * so a message failing for good is undone without the batch's others. */
 int
 tg_store_ingest(struct tg_store *st, const struct tg_ingest_mail *m,
 		struct tg_ingest_result *res_r, struct tg_err *err)
 {
+	const char *begin = st->in_batch ? "SAVEPOINT ingest" : "BEGIN";
+	const char *end = st->in_batch ? "RELEASE SAVEPOINT ingest" : "COMMIT";
+	const char *undo =
+		st->in_batch ? "ROLLBACK TO SAVEPOINT ingest" : "ROLLBACK";
 	struct tg_err ignored;
 
 	memset(res_r, 0, sizeof(*res_r));
-	if (store_exec(st, "BEGIN", "begin", err) < 0)
+	if (store_exec(st, begin, "begin", err) < 0)
 		return -1;
 	if (ingest(st, m, res_r, err) < 0 ||
-	    store_exec(st, "COMMIT", "commit", err) < 0) {
+	    store_exec(st, end, "commit", err) < 0) {
 		/* nothing half-written; a failed ROLLBACK on a lost
 		 * connection changes nothing the server keeps */
-		if (store_exec(st, "ROLLBACK", "rollback", &ignored) < 0 &&
+		if (store_exec(st, undo, "rollback", &ignored) < 0 &&
 		    err != NULL && !err->temporary)
 			err->temporary = PQstatus(st->conn) != CONNECTION_OK;
 		return -1;

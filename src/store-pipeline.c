@@ -48,13 +48,13 @@ set_reason(struct tg_pipeline_result *r, const char *kind, const char *prefix,
 
 static int
 quarantine(struct tg_store *st, const char *raw, size_t len,
-	   const struct tg_pipeline_in *in, const char *from,
+	   const struct tg_pipeline_in *in, const char *to, const char *from,
 	   const unsigned char sha[32], struct tg_pipeline_result *r,
 	   struct tg_err *err)
 {
 	struct tg_quarantine_item q = {
 		.source = in->source,
-		.envelope_to = in->envelope_to,
+		.envelope_to = to,
 		.from_address = from != NULL ? from : "",
 		.kind = r->kind,
 		.reason = r->reason,
@@ -112,23 +112,35 @@ tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
 	else
 		tg_limits_init_default(&lim);
 	if (len > lim.message_bytes) {
+		/* unparsed, so the folder's first address stands for all */
+		const char *to = in->envelope_to;
 		unsigned char sha[32];
+
+		if (to == NULL && in->n_recipients > 0)
+			to = in->recipients[0];
 
 		/* never parsed, never truncated: kept whole */
 		tg_ingest_sha256(raw, len, sha);
 		set_reason(r, "size", "over size limit", "");
-		return quarantine(st, raw, len, in, NULL, sha, r, err);
+		return quarantine(st, raw, len, in, to, NULL, sha, r, err);
 	}
 	pool = tg_pool_new(64 * 1024);
 	tg_message_parse(pool, raw, len, &lim, &msg);
 	ingest_opts(in, &opts);
+	if (opts.envelope_to == NULL && in->n_recipients > 0) {
+		opts.envelope_to = tg_ingest_recipient(
+			pool, msg, in->recipients, in->n_recipients);
+		if (opts.envelope_to == NULL)
+			opts.envelope_to = in->recipients[0];
+	}
 	tg_ingest_prepare(pool, msg, raw, len, &opts, &mail);
 	r->cls = mail.cls.cls;
 	limit = tg_pipeline_limit_name(msg->limits_hit);
 	if (limit != NULL) {
 		/* what the parser kept is not the whole message */
 		set_reason(r, "limit", limit, "");
-		ret = quarantine(st, raw, len, in, mail.from_address,
+		ret = quarantine(st, raw, len, in, mail.envelope_to,
+				 mail.from_address,
 				 mail.raw_sha256, r, err);
 		goto out;
 	}
@@ -138,7 +150,8 @@ tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
 			goto out;
 		}
 		set_reason(r, "error", "store failed: ", err->msg);
-		ret = quarantine(st, raw, len, in, mail.from_address,
+		ret = quarantine(st, raw, len, in, mail.envelope_to,
+				 mail.from_address,
 				 mail.raw_sha256, r, err);
 		goto out;
 	}

@@ -3,10 +3,13 @@
 #define TICKETGATE_STORE_PRIVATE_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include "ticketgate/store.h"
 
 struct tg_store {
 	PGconn *conn;
+	/* inside tg_store_batch_begin(): each ingest is a savepoint */
+	bool in_batch;
 };
 
 /* Fills err from a failed result (or the connection when res is NULL),

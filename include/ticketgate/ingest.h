@@ -106,6 +106,14 @@ struct tg_ingest_result {
 	bool flooded; /* quarantined as part of a flood, not stored */
 };
 
+/* Which of addresses[0..n) (lowercased) a message in a folder shared by
+ * several support addresses was sent to: the first match among
+ * Delivered-To, X-Original-To (written by the MTA), To, then Cc, with a
+ * "+tag" kept (it may carry a reply token). NULL when none matches. */
+const char *tg_ingest_recipient(struct tg_pool *pool,
+				const struct tg_message *msg,
+				const char *const *addresses, size_t n);
+
 /* SHA-256 of raw[0..len) into out. */
 void tg_ingest_sha256(const void *raw, size_t len, unsigned char out[32]);
 

@@ -17,7 +17,11 @@ struct tg_config;
 
 struct tg_pipeline_in {
 	const char *source;      /* "deliver", "imap:<mailbox>", ... */
-	const char *envelope_to; /* the support address it came to */
+	const char *envelope_to; /* the support address it came to, or NULL:
+				    the first of recipients the message names
+				    (tg_ingest_recipient), else recipients[0] */
+	const char *const *recipients; /* a folder's addresses */
+	size_t n_recipients;
 	const char *department;  /* fixed department, or NULL: by account */
 	const struct tg_config *cfg; /* or NULL: built-in defaults */
 	/* reply-token key, or NULL: the config's instance secret, if any */

@@ -36,6 +36,35 @@ TG_MUST_CHECK int tg_store_ingest(struct tg_store *st,
 				  struct tg_ingest_result *res_r,
 				  struct tg_err *err);
 
+/* A batch: one transaction around several tg_store_ingest() calls (each
+ * then a savepoint, so one message failing for good is undone alone) and
+ * the mailbox position, committed together. After a failed commit the
+ * batch is rolled back; a temporary err means repeat it. */
+TG_MUST_CHECK int tg_store_batch_begin(struct tg_store *st,
+				       struct tg_err *err);
+TG_MUST_CHECK int tg_store_batch_commit(struct tg_store *st,
+					struct tg_err *err);
+void tg_store_batch_abort(struct tg_store *st);
+
+/* The poller's position in mailbox: 1 with both set, 0 (both 0) when it
+ * has none yet, -1 on error. */
+TG_MUST_CHECK int tg_store_mailbox_position(struct tg_store *st,
+					    const char *mailbox,
+					    uint32_t *uidvalidity_r,
+					    uint32_t *last_uid_r,
+					    struct tg_err *err);
+/* Records it, normally inside the batch that stored the messages. */
+TG_MUST_CHECK int tg_store_mailbox_set_position(struct tg_store *st,
+						const char *mailbox,
+						uint32_t uidvalidity,
+						uint32_t last_uid,
+						struct tg_err *err);
+/* Takes the session's lock on mailbox without waiting: 1 taken (held
+ * until the connection ends), 0 another session holds it, -1 error. */
+TG_MUST_CHECK int tg_store_mailbox_lock(struct tg_store *st,
+					const char *mailbox,
+					struct tg_err *err);
+
 /* One message for the quarantine; strings and raw are borrowed. */
 struct tg_quarantine_item {
 	const char *source, *envelope_to;

@@ -1,0 +1,113 @@
+/* Unit tests for the ingest pipeline's pure half: which support address a
+ * message in a shared folder was sent to, and the class an agent gets
+ * when rule 3 alone called the mail a loop. */
+#include "ticketgate/ingest.h"
+#include "ticketgate/message.h"
+#include "ticketgate/pool.h"
+#include "ticketgate/util.h"
+#include "tg-test.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const char *const folder[] = {"support@example.com",
+				     "security@example.com"};
+
+static const char *
+recipient(struct tg_pool *pool, const char *raw)
+{
+	struct tg_limits lim;
+	struct tg_message *m;
+
+	tg_limits_init_default(&lim);
+	tg_message_parse(pool, raw, strlen(raw), &lim, &m);
+	return tg_ingest_recipient(pool, m, folder, TG_N(folder));
+}
+
+static void
+test_recipient(void)
+{
+	static const struct {
+		const char *raw, *want; /* want NULL: no match */
+	} cases[] = {
+		/* the MTA's trace beats what the sender wrote */
+		{"Delivered-To: security@example.com\nTo: support@example.com\n"
+		 "\nx\n", "security@example.com"},
+		{"X-Original-To: Security@Example.com\nTo: support@example.com\n"
+		 "\nx\n", "security@example.com"},
+		/* the first Delivered-To that is ours; later ones too */
+		{"Delivered-To: relay@isp.example\n"
+		 "Delivered-To: support@example.com\n\nx\n",
+		 "support@example.com"},
+		/* a +tag is kept: it may carry a reply token */
+		{"To: Support <support+t1042.abcd@example.com>\n\nx\n",
+		 "support+t1042.abcd@example.com"},
+		{"To: someone@else.example\nCc: security@example.com\n\nx\n",
+		 "security@example.com"},
+		{"To: someone@else.example\n\nx\n", NULL},
+		{"To: support@example.com.evil.example\n\nx\n", NULL},
+		{"\nno headers at all\n", NULL},
+	};
+
+	for (size_t i = 0; i < TG_N(cases); i++) {
+		struct tg_pool *pool = tg_pool_new(4096);
+		const char *got = recipient(pool, cases[i].raw);
+
+		if (cases[i].want == NULL)
+			TG_CHECK(got == NULL);
+		else
+			TG_CHECK_STREQ_IDX(got, cases[i].want, (int)i);
+		tg_pool_free(&pool);
+	}
+}
+
+/* Rule 3: mail from support@ is our own loop unless its Sender is an
+ * agent; the class for that case is worked out in advance. */
+static void
+test_as_agent(void)
+{
+	static const char raw[] =
+		"From: Support <support@example.com>\n"
+		"Sender: Ana <Ana@Example.com>\n"
+		"To: customer@client.example\nSubject: Re: help\n\nDone.\n";
+	struct tg_pool *pool = tg_pool_new(4096);
+	struct tg_ingest_opts o = {.source = "test",
+				   .envelope_to = "support@example.com"};
+	struct tg_ingest_mail m;
+	struct tg_limits lim;
+	struct tg_message *msg;
+
+	tg_limits_init_default(&lim);
+	tg_message_parse(pool, raw, sizeof(raw) - 1, &lim, &msg);
+	tg_ingest_prepare(pool, msg, raw, sizeof(raw) - 1, &o, &m);
+	TG_CHECK(m.cls.cls == TG_CLASS_LOOP);
+	TG_CHECK(m.cls_as_agent.cls == TG_CLASS_NORMAL);
+	TG_CHECK_STREQ(m.agent_address, "ana@example.com");
+	TG_CHECK_STREQ(m.from_address, "support@example.com");
+	/* no flood check unless asked for; reopen limit always set */
+	TG_CHECK(m.flood_messages == 0);
+	TG_CHECK(m.reopens_per_hour == TG_INGEST_REOPENS_PER_HOUR);
+	tg_pool_free(&pool);
+
+	/* an ordinary customer: nothing to redo, the agent is the From */
+	pool = tg_pool_new(4096);
+	o.flood_check = true;
+	tg_message_parse(pool, "From: c@client.example\n\nhi\n", 27, &lim,
+			 &msg);
+	tg_ingest_prepare(pool, msg, "From: c@client.example\n\nhi\n", 27, &o,
+			  &m);
+	TG_CHECK(m.cls.cls == TG_CLASS_NORMAL);
+	TG_CHECK(m.cls_as_agent.cls == TG_CLASS_NORMAL);
+	TG_CHECK_STREQ(m.agent_address, "c@client.example");
+	TG_CHECK(m.flood_messages == TG_INGEST_FLOOD_MESSAGES);
+	TG_CHECK(m.flood_minutes == TG_INGEST_FLOOD_MINUTES);
+	tg_pool_free(&pool);
+}
+
+int
+main(void)
+{
+	test_recipient();
+	test_as_agent();
+	return tg_test_done();
+}
