@@ -18,6 +18,9 @@ struct cfg_impl {
 	size_t secret_len;
 	char *password;
 	size_t password_len;
+	/* pool array of n_imap_accounts malloc'd CFG_PASSWORD_BUF_BYTES
+	 * buffers (NULL when unread), wiped on free */
+	char **imap_passwords;
 	struct tg_tz **tzs; /* pool array; each freed with tg_tz_free() */
 	size_t n_tzs;
 };
@@ -28,6 +31,9 @@ struct cfg_ctx {
 	struct tg_config_errors *errs;
 	struct cfg_impl *impl;
 	struct tg_pool *pool;
+	/* the imap_accounts list, for checks made once the addresses are
+	 * known; NULL when absent */
+	const config_setting_t *imap_accounts;
 };
 
 enum cfg_type {
@@ -110,6 +116,18 @@ const char *cfg_resolve_path(struct cfg_ctx *c, const config_setting_t *s,
 /* The file and line a setting comes from, for "first defined at". */
 unsigned cfg_line(const config_setting_t *s);
 
+/* Passwords are the first line of a file of at most this many bytes. */
+#define CFG_PASSWORD_MAX_BYTES 1024
+#define CFG_PASSWORD_BUF_BYTES (CFG_PASSWORD_MAX_BYTES + 1)
+
+/* In config-sections.c. Reads the first line of the file at path (named by
+ * setting s; key names it in messages) into a malloc'd NUL-terminated
+ * buffer of CFG_PASSWORD_BUF_BYTES bytes, which the caller wipes whole
+ * with explicit_bzero() before freeing. Returns NULL with the problem
+ * reported. The password never appears in a message. */
+char *cfg_read_password(struct cfg_ctx *c, const config_setting_t *s,
+			const char *key, const char *path);
+
 /* Sections, in config-sections.c and config-calendar.c. */
 void cfg_load_instance(struct cfg_ctx *c, const config_setting_t *g);
 void cfg_load_database(struct cfg_ctx *c, const config_setting_t *g);
@@ -122,5 +140,20 @@ const config_setting_t *cfg_load_addresses(struct cfg_ctx *c,
 void cfg_load_calendars(struct cfg_ctx *c, const config_setting_t *s);
 void cfg_load_sla_policies(struct cfg_ctx *c, const config_setting_t *s,
 			   const config_setting_t *def);
+
+/* The IMAP side, in config-imap.c. The accounts load before the addresses,
+ * each address is linked to its account as it loads, and the mailboxes are
+ * computed (with the checks that need both) once all addresses are in. */
+void cfg_load_imap_accounts(struct cfg_ctx *c, const config_setting_t *s);
+/* Syntax check of a folder name (imap_folder, move_to). */
+const char *cfg_check_imap_folder(const char *v);
+/* Sets a->imap_account and a->imap_folder from the name of the account
+ * (NULL: none) and a->imap_folder as read (NULL: absent or bad). s_account
+ * and s_folder are the settings, for messages; where is "addresses[i]". */
+void cfg_link_imap_address(struct cfg_ctx *c, struct tg_config_address *a,
+			   const char *where, const char *account,
+			   const config_setting_t *s_account,
+			   const config_setting_t *s_folder);
+void cfg_finish_imap(struct cfg_ctx *c);
 
 #endif

@@ -1,7 +1,8 @@
 /* The config sections that are not about time: instance (with the secret
  * file), database (with the password file), limits, departments, routing
- * and the support addresses. Each checks its keys through a table, then
- * what a table cannot say (cross-references, duplicates). */
+ * and the support addresses (their IMAP keys are linked in config-imap.c).
+ * Each checks its keys through a table, then what a table cannot say
+ * (cross-references, duplicates). */
 #include "config-private.h"
 #include "ticketgate/util.h"
 
@@ -15,7 +16,6 @@
 
 #define SECRET_MIN_BYTES 32
 #define SECRET_MAX_BYTES 4096
-#define PASSWORD_MAX_BYTES 1024
 
 /* --- syntax checks of single strings ------------------------------------ */
 
@@ -260,6 +260,34 @@ cfg_load_instance(struct cfg_ctx *c, const config_setting_t *g)
 	cfg->instance.secret_len = c->impl->secret_len;
 }
 
+char *
+cfg_read_password(struct cfg_ctx *c, const config_setting_t *s, const char *key,
+		  const char *path)
+{
+	unsigned char *buf;
+	size_t len, line = 0;
+
+	buf = read_secret_file(c, s, key, path, CFG_PASSWORD_MAX_BYTES, &len);
+	if (buf == NULL)
+		return NULL;
+	/* the first line: files written by echo end in a line break */
+	while (line < len && buf[line] != '\r' && buf[line] != '\n' &&
+	       buf[line] != '\0')
+		line++;
+	if (line == 0 || (line < len && buf[line] == '\0')) {
+		cfg_error(c, s,
+			  "%s \"%s\": the first line is empty or holds a NUL "
+			  "byte",
+			  key, path);
+		explicit_bzero(buf, CFG_PASSWORD_BUF_BYTES);
+		free(buf);
+		return NULL;
+	}
+	/* NUL-terminated in place; the buffer is max + 1 bytes */
+	explicit_bzero(buf + line, CFG_PASSWORD_BUF_BYTES - line);
+	return (char *)buf;
+}
+
 void
 cfg_load_database(struct cfg_ctx *c, const config_setting_t *g)
 {
@@ -272,8 +300,6 @@ cfg_load_database(struct cfg_ctx *c, const config_setting_t *g)
 	const config_setting_t *found[TG_N(keys)];
 	struct tg_config *cfg = &c->impl->pub;
 	struct cfg_impl *impl = c->impl;
-	unsigned char *buf;
-	size_t len;
 
 	if (g == NULL)
 		return;
@@ -282,30 +308,12 @@ cfg_load_database(struct cfg_ctx *c, const config_setting_t *g)
 		return;
 	cfg->database.password_file =
 		cfg_resolve_path(c, found[1], cfg->database.password_file);
-	buf = read_secret_file(c, found[1], "database.password_file",
-			       cfg->database.password_file, PASSWORD_MAX_BYTES,
-			       &len);
-	if (buf == NULL)
+	impl->password =
+		cfg_read_password(c, found[1], "database.password_file",
+				  cfg->database.password_file);
+	if (impl->password == NULL)
 		return;
-	/* the first line: files written by echo end in a line break */
-	size_t line = 0;
-
-	while (line < len && buf[line] != '\r' && buf[line] != '\n' &&
-	       buf[line] != '\0')
-		line++;
-	if (line == 0 || (line < len && buf[line] == '\0')) {
-		cfg_error(c, found[1],
-			  "database.password_file \"%s\": the first line is "
-			  "empty or holds a NUL byte",
-			  cfg->database.password_file);
-		explicit_bzero(buf, PASSWORD_MAX_BYTES + 1);
-		free(buf);
-		return;
-	}
-	/* NUL-terminated in place; the buffer is max + 1 bytes */
-	explicit_bzero(buf + line, PASSWORD_MAX_BYTES + 1 - line);
-	impl->password = (char *)buf;
-	impl->password_len = PASSWORD_MAX_BYTES + 1;
+	impl->password_len = CFG_PASSWORD_BUF_BYTES;
 	cfg->database.password = impl->password;
 }
 
@@ -526,20 +534,44 @@ load_tags(struct cfg_ctx *c, const config_setting_t *s, const char *where,
 	a->n_tags = n;
 }
 
+/* What an address entry is read into: the entry, and the name of its IMAP
+ * account until it is linked to the account itself. */
+struct address_in {
+	struct tg_config_address a;
+	const char *imap_account;
+};
+
 const config_setting_t *
 cfg_load_addresses(struct cfg_ctx *c, const config_setting_t *s)
 {
-	static const struct cfg_key keys[] = {
-		CFG_ROW_STR("address", 3, 254, NULL, struct tg_config_address,
-			    address, check_address),
-		CFG_ROW_STR("department", 1, 100, NULL,
-			    struct tg_config_address, department, NULL),
-		CFG_ROW_AGG("tags", CFG_STRS, false),
-		CFG_ROW_STR("language", 2, 35, "en", struct tg_config_address,
-			    language, check_language),
-		CFG_ROW_STR("display_name", 1, 200, CFG_NONE,
-			    struct tg_config_address, display_name, check_text),
+#define ROW_STR(name, min, max, def, field, check)                             \
+	CFG_ROW_STR(name, min, max, def, struct address_in, field, check)
+	enum {
+		K_ADDRESS,
+		K_DEPARTMENT,
+		K_TAGS,
+		K_LANGUAGE,
+		K_DISPLAY_NAME,
+		K_IMAP_ACCOUNT,
+		K_IMAP_FOLDER,
 	};
+	static const struct cfg_key keys[] = {
+		[K_ADDRESS] = ROW_STR("address", 3, 254, NULL, a.address,
+				      check_address),
+		[K_DEPARTMENT] =
+			ROW_STR("department", 1, 100, NULL, a.department, NULL),
+		[K_TAGS] = CFG_ROW_AGG("tags", CFG_STRS, false),
+		[K_LANGUAGE] = ROW_STR("language", 2, 35, "en", a.language,
+				       check_language),
+		[K_DISPLAY_NAME] = ROW_STR("display_name", 1, 200, CFG_NONE,
+					   a.display_name, check_text),
+		/* checked against imap_accounts by cfg_link_imap_address() */
+		[K_IMAP_ACCOUNT] = ROW_STR("imap_account", 1, 64, CFG_NONE,
+					   imap_account, NULL),
+		[K_IMAP_FOLDER] = ROW_STR("imap_folder", 1, 1000, CFG_NONE,
+					  a.imap_folder, cfg_check_imap_folder),
+	};
+#undef ROW_STR
 	struct tg_config *cfg = &c->impl->pub;
 	const config_setting_t *first_by_account = NULL;
 	struct tg_config_address *v;
@@ -555,6 +587,7 @@ cfg_load_addresses(struct cfg_ctx *c, const config_setting_t *s)
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		const config_setting_t *found[TG_N(keys)];
 		struct tg_config_address *a = &v[i];
+		struct address_in in = {0};
 		char where[48];
 		char *lower;
 
@@ -563,13 +596,18 @@ cfg_load_addresses(struct cfg_ctx *c, const config_setting_t *s)
 			cfg_error(c, e, "%s must be a group { ... }", where);
 			continue;
 		}
-		a->line = cfg_line(e);
 		/* a bad key leaves its field NULL: check the others anyway */
-		cfg_apply_keys(c, e, where, keys, TG_N(keys), a, found);
-		if (found[2] != NULL && config_setting_is_aggregate(found[2]))
-			load_tags(c, found[2], where, a);
+		cfg_apply_keys(c, e, where, keys, TG_N(keys), &in, found);
+		*a = in.a;
+		a->line = cfg_line(e);
+		if (found[K_TAGS] != NULL &&
+		    config_setting_is_aggregate(found[K_TAGS]))
+			load_tags(c, found[K_TAGS], where, a);
 		else
 			a->tags = tg_pool_alloc(c->pool, sizeof(*a->tags));
+		cfg_link_imap_address(c, a, where, in.imap_account,
+				      found[K_IMAP_ACCOUNT],
+				      found[K_IMAP_FOLDER]);
 		if (a->address == NULL)
 			goto department;
 		lower = tg_pool_strdup(c->pool, a->address);
@@ -579,7 +617,7 @@ cfg_load_addresses(struct cfg_ctx *c, const config_setting_t *s)
 		for (size_t j = 0; j < i; j++)
 			if (v[j].address != NULL &&
 			    strcmp(v[j].address, lower) == 0) {
-				cfg_error(c, found[0],
+				cfg_error(c, found[K_ADDRESS],
 					  "%s: duplicate address \"%s\" (first "
 					  "at line %u)",
 					  where, lower, v[j].line);
@@ -591,14 +629,15 @@ cfg_load_addresses(struct cfg_ctx *c, const config_setting_t *s)
 		} else if (strcmp(a->department, TG_CONFIG_BY_ACCOUNT) == 0) {
 			a->department = NULL;
 			if (first_by_account == NULL)
-				first_by_account = found[1];
+				first_by_account = found[K_DEPARTMENT];
 		} else if (department(c, a->department) != NULL) {
 			a->department = department(c, a->department);
 		} else {
 			char key[96];
 
 			snprintf(key, sizeof(key), "%s.department", where);
-			unknown_department(c, found[1], key, a->department);
+			unknown_department(c, found[K_DEPARTMENT], key,
+					   a->department);
 		}
 	}
 	cfg->addresses = v;

@@ -1,7 +1,7 @@
 /* Loads the libconfig file into an immutable tg_config snapshot: the load
  * itself, the problem list, freeing, and the lookups over a snapshot. The
- * key checks are in config-keys.c, the sections in config-sections.c and
- * config-calendar.c. */
+ * key checks are in config-keys.c, the sections in config-sections.c,
+ * config-calendar.c and config-imap.c. */
 #include "config-private.h"
 #include "ticketgate/sla.h"
 #include "ticketgate/util.h"
@@ -202,6 +202,7 @@ enum {
 	K_SLA_POLICIES,
 	K_DEFAULT_SLA_POLICY,
 	K_ADDRESSES,
+	K_IMAP_ACCOUNTS,
 	K_COUNT
 };
 
@@ -216,6 +217,7 @@ static const struct cfg_key top_keys[K_COUNT] = {
 	[K_DEFAULT_SLA_POLICY] = {"default_sla_policy", CFG_STR, 1, 200, NULL,
 				  CFG_NO_OFF, 0, NULL},
 	[K_ADDRESSES] = CFG_ROW_AGG("addresses", CFG_LIST, true),
+	[K_IMAP_ACCOUNTS] = CFG_ROW_AGG("imap_accounts", CFG_LIST, false),
 };
 
 /* A present setting of the right type, or NULL (the error is reported). */
@@ -241,8 +243,11 @@ read_config(struct cfg_ctx *c)
 	cfg_load_calendars(c, typed(found, K_CALENDARS));
 	cfg_load_sla_policies(c, typed(found, K_SLA_POLICIES),
 			      typed(found, K_DEFAULT_SLA_POLICY));
+	/* addresses name IMAP accounts: those first */
+	cfg_load_imap_accounts(c, typed(found, K_IMAP_ACCOUNTS));
 	by_account = cfg_load_addresses(c, typed(found, K_ADDRESSES));
 	cfg_load_routing(c, typed(found, K_ROUTING), by_account);
+	cfg_finish_imap(c);
 }
 
 static void
@@ -255,6 +260,14 @@ impl_free(struct cfg_impl *impl)
 	if (impl->password != NULL) {
 		explicit_bzero(impl->password, impl->password_len);
 		free(impl->password);
+	}
+	for (size_t i = 0;
+	     impl->imap_passwords != NULL && i < impl->pub.n_imap_accounts;
+	     i++) {
+		if (impl->imap_passwords[i] == NULL)
+			continue;
+		explicit_bzero(impl->imap_passwords[i], CFG_PASSWORD_BUF_BYTES);
+		free(impl->imap_passwords[i]);
 	}
 	for (size_t i = 0; i < impl->n_tzs; i++)
 		tg_tz_free(&impl->tzs[i]);
@@ -342,6 +355,17 @@ tg_config_address(const struct tg_config *cfg, const char *addr)
 	for (size_t i = 0; i < cfg->n_addresses; i++)
 		if (tg_ascii_strcasecmp(cfg->addresses[i].address, addr) == 0)
 			return &cfg->addresses[i];
+	return NULL;
+}
+
+const struct tg_config_imap_account *
+tg_config_imap_account(const struct tg_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_imap_accounts; i++)
+		/* NULL: a bad or duplicate name, while loading */
+		if (cfg->imap_accounts[i].name != NULL &&
+		    strcmp(cfg->imap_accounts[i].name, name) == 0)
+			return &cfg->imap_accounts[i];
 	return NULL;
 }
 

@@ -16,6 +16,52 @@
 /* An address in the file whose department is chosen from the account. */
 #define TG_CONFIG_BY_ACCOUNT "by account"
 
+enum tg_config_security {
+	TG_SECURITY_IMAPS,    /* TLS from the first byte */
+	TG_SECURITY_STARTTLS, /* STARTTLS first; refused if not offered */
+	TG_SECURITY_PLAIN,    /* no TLS: loopback tests only (warned about) */
+};
+
+enum tg_config_auth {
+	TG_AUTH_LOGIN, /* the LOGIN command */
+	TG_AUTH_PLAIN, /* AUTHENTICATE PLAIN */
+};
+
+/* What happens to a message on the server once its ticket is committed. */
+enum tg_config_after {
+	TG_AFTER_MOVE,   /* moved to the account's move_to folder */
+	TG_AFTER_SEEN,   /* flagged \Seen and left where it is */
+	TG_AFTER_DELETE, /* flagged \Deleted and expunged */
+};
+
+/* One IMAP login (group "imap_accounts"). Every string is owned by the
+ * snapshot. */
+struct tg_config_imap_account {
+	const char *name; /* referred to by addresses; letters, digits, ._- */
+	const char *host; /* a host name or an IP address */
+	unsigned port;    /* default 993 for imaps, else 143 */
+	/* "imaps" (default), "starttls", "plain" */
+	enum tg_config_security security;
+	const char *ca_file; /* PEM bundle; NULL: the system store */
+	bool verify;         /* tls_verify, default true */
+	const char *user;
+	const char *password_file;
+	const char *password;     /* its first line, wiped on free */
+	enum tg_config_auth auth; /* "login" (default) or "plain" */
+	/* after_commit: "move" (default), "seen", "delete" */
+	enum tg_config_after after;
+	/* Default "Processed"; NULL unless after is TG_AFTER_MOVE. Never a
+	 * folder an address of this account reads. */
+	const char *move_to;
+	/* default 60, 1..86400: the polling interval without IDLE */
+	unsigned poll_seconds;
+	bool idle; /* default true: IDLE when the server has it */
+	/* messages per fetch and transaction, default 100, 1..1000 */
+	unsigned batch;
+	unsigned timeout_seconds; /* network timeout, default 30, 1..3600 */
+	unsigned line;            /* where it is defined, for messages */
+};
+
 /* One support address. Every string is owned by the snapshot. */
 struct tg_config_address {
 	const char *address;     /* lowercased local@domain */
@@ -24,7 +70,25 @@ struct tg_config_address {
 	size_t n_tags;
 	const char *language;     /* "en", "pt", "pt-BR" ... */
 	const char *display_name; /* for the From of our mail; NULL: none */
-	unsigned line;            /* where it is defined, for messages */
+	/* Where the daemon fetches its mail; NULL: served only by the MTA
+	 * pipe (ticketgate deliver). */
+	const struct tg_config_imap_account *imap_account;
+	const char *imap_folder; /* default "INBOX" (any case of it is
+				    spelled so); NULL without an account */
+	unsigned line;           /* where it is defined, for messages */
+};
+
+/* A folder the daemon works: one per distinct (account, folder) among the
+ * addresses, in the order of the first address naming it. */
+struct tg_config_mailbox {
+	const char *name; /* "account/folder", unique; used as the mailbox's
+			     key in the database */
+	const struct tg_config_imap_account *account;
+	const char *folder;
+	/* the addresses whose mail lands here, in config order; never empty */
+	const struct tg_config_address *const *addresses;
+	size_t n_addresses; /* more than one: the address is read from
+			       Delivered-To etc. */
 };
 
 /* A named business-hours calendar (or 24x7) in the form sla.h counts in. */
@@ -114,6 +178,11 @@ struct tg_config {
 
 	const struct tg_config_address *addresses;
 	size_t n_addresses;
+
+	const struct tg_config_imap_account *imap_accounts; /* may be none */
+	size_t n_imap_accounts;
+	const struct tg_config_mailbox *mailboxes; /* computed from addresses */
+	size_t n_mailboxes;
 };
 
 /* One problem found while loading. */
@@ -152,6 +221,10 @@ void tg_config_free(struct tg_config **cfgp);
 /* The address entry for addr (compared case-insensitively), or NULL. */
 const struct tg_config_address *tg_config_address(const struct tg_config *cfg,
 						  const char *addr);
+
+/* The IMAP account called name (compared exactly), or NULL. */
+const struct tg_config_imap_account *
+tg_config_imap_account(const struct tg_config *cfg, const char *name);
 
 /* The department of a new ticket sent to a: its fixed department, or for a
  * "by account" address the routing for account_status ("paid", "trial",

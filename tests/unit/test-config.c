@@ -1,6 +1,7 @@
 /* Unit tests for the config loader: the shipped example loads and answers
- * lookups; each broken config of tests/data/config/ gives its FILE:LINE:
- * message; secrets, warnings, includes and the problem order. */
+ * lookups (with its IMAP settings switched on too); each broken config of
+ * tests/data/config/ gives its FILE:LINE: message; secrets, warnings, IMAP
+ * accounts and mailboxes, includes and the problem order. */
 #include "ticketgate/config.h"
 #include "ticketgate/message.h"
 #include "ticketgate/sla.h"
@@ -222,6 +223,13 @@ check_example_lookups(const struct tg_config *cfg)
 	}
 	cal = tg_config_calendar(cfg, "24x7");
 	TG_CHECK(cal != NULL && cal->cal.always_open && cal->timezone == NULL);
+
+	/* IMAP is commented out: every address is served by the MTA pipe */
+	TG_CHECK(cfg->n_imap_accounts == 0 && cfg->n_mailboxes == 0);
+	TG_CHECK(tg_config_imap_account(cfg, "main") == NULL);
+	for (size_t i = 0; i < cfg->n_addresses; i++)
+		TG_CHECK(cfg->addresses[i].imap_account == NULL &&
+			 cfg->addresses[i].imap_folder == NULL);
 }
 
 /* The shipped example, copied beside a secret of its own: it must load
@@ -279,6 +287,127 @@ test_example(void)
 	tg_config_free(&cfg);
 	tg_config_errors_deinit(&errs);
 
+	remove_file(dir, "secret");
+	remove_file(dir, "ticketgate.conf");
+	TG_CHECK(rmdir(dir) == 0);
+}
+
+/* The example's commented-out IMAP settings switched on: the block from
+ * "# imap_accounts = (" to "# );" and the addresses' "# imap_..." lines
+ * lose their "# ", and the password file moves beside the config. */
+static char *
+uncomment_imap(const char *text)
+{
+	static const char etc_pw[] = "/etc/ticketgate/imap-password";
+	char *out = tg_xmalloc(strlen(text) + 1), *o = out, *pw;
+	bool in_block = false;
+
+	for (const char *p = text; *p != '\0';) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol != NULL ? (size_t)(eol - p) + 1 : strlen(p);
+		size_t ind = strspn(p, " ");
+		bool on;
+
+		if (strncmp(p, "# imap_accounts = (", 19) == 0)
+			in_block = true;
+		on = in_block
+			     ? strncmp(p, "# ", 2) == 0
+			     : strncmp(p + ind, "# imap_account = ", 17) == 0 ||
+				       strncmp(p + ind,
+					       "# imap_folder = ", 16) == 0;
+		if (in_block && strncmp(p, "# );", 4) == 0)
+			in_block = false;
+		if (on) {
+			memcpy(o, p, ind);
+			memcpy(o + ind, p + ind + 2, n - ind - 2);
+			o += n - 2;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	*o = '\0';
+	pw = strstr(out, etc_pw);
+	if (pw != NULL) /* "imap-password": the last 13 bytes */
+		memmove(pw, pw + sizeof(etc_pw) - 1 - 13,
+			strlen(pw + sizeof(etc_pw) - 1 - 13) + 1);
+	return out;
+}
+
+static void
+test_example_imap(void)
+{
+	static const char pw[] = "example imap password\n";
+	char dir[] = "/tmp/tg-test-config.XXXXXX", src[4200], path[4200];
+	const struct tg_config_imap_account *acc;
+	const struct tg_config_mailbox *mb;
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	char *text, *on;
+	size_t len;
+
+	snprintf(src, sizeof(src), "%s../conf/ticketgate.conf.example",
+		 tests_dir);
+	text = read_all(src, &len);
+	TG_CHECK(text != NULL);
+	TG_CHECK(mkdtemp(dir) != NULL);
+	if (text == NULL)
+		return;
+	on = uncomment_imap(text);
+	free(text);
+	TG_CHECK(strstr(on, "\nimap_accounts = (\n") != NULL);
+	write_file(dir, "ticketgate.conf", on, strlen(on), 0644);
+	write_file(dir, "secret", example_secret, sizeof(example_secret), 0640);
+	write_file(dir, "imap-password", pw, strlen(pw), 0600);
+	free(on);
+
+	snprintf(path, sizeof(path), "%s/ticketgate.conf", dir);
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(errs.n == 0);
+	dump(&errs);
+	if (cfg != NULL) {
+		char want[4300];
+
+		TG_CHECK(cfg->n_imap_accounts == 1);
+		acc = tg_config_imap_account(cfg, "main");
+		TG_CHECK(acc != NULL && acc == &cfg->imap_accounts[0]);
+		if (acc != NULL) {
+			snprintf(want, sizeof(want), "%s/imap-password", dir);
+			TG_CHECK_STREQ(acc->host, "imap.example.com");
+			TG_CHECK(acc->port == 993);
+			TG_CHECK(acc->security == TG_SECURITY_IMAPS);
+			TG_CHECK(acc->verify && acc->ca_file == NULL);
+			TG_CHECK_STREQ(acc->user, "support");
+			TG_CHECK_STREQ(acc->password_file, want);
+			TG_CHECK_STREQ(acc->password, "example imap password");
+			TG_CHECK(acc->auth == TG_AUTH_LOGIN);
+			TG_CHECK(acc->after == TG_AFTER_MOVE);
+			TG_CHECK_STREQ(acc->move_to, "Processed");
+		}
+		/* support and its alias share INBOX; security has a folder */
+		TG_CHECK(cfg->n_mailboxes == 2);
+		mb = &cfg->mailboxes[0];
+		TG_CHECK(cfg->n_mailboxes < 1 ||
+			 (strcmp(mb->name, "main/INBOX") == 0 &&
+			  mb->n_addresses == 2 &&
+			  strcmp(mb->addresses[0]->address,
+				 "support@example.com") == 0 &&
+			  strcmp(mb->addresses[1]->address,
+				 "suporte@example.com") == 0));
+		mb = &cfg->mailboxes[1];
+		TG_CHECK(cfg->n_mailboxes < 2 ||
+			 (strcmp(mb->name, "main/Security") == 0 &&
+			  mb->n_addresses == 1 &&
+			  strcmp(mb->addresses[0]->address,
+				 "security@example.com") == 0));
+		TG_CHECK(tg_config_address(cfg, "cloud@example.com")
+				 ->imap_account == NULL);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+	remove_file(dir, "imap-password");
 	remove_file(dir, "secret");
 	remove_file(dir, "ticketgate.conf");
 	TG_CHECK(rmdir(dir) == 0);
@@ -413,6 +542,63 @@ static const struct {
 	{"tags-not-strings.conf", 11, 1,
 	 "addresses[0].tags[1] must be a string in quotes"},
 	{"no-addresses.conf", 7, 1, "addresses: name at least one"},
+	{"imap-unknown-account.conf", 13, 1,
+	 "addresses[0].imap_account: unknown IMAP account \"mian\""},
+	{"imap-account-case.conf", 13, 1,
+	 "addresses[0].imap_account: unknown IMAP account \"Main\" (did you "
+	 "mean \"main\"?)"},
+	{"imap-no-accounts.conf", 9, 1,
+	 "addresses[0].imap_account: unknown IMAP account \"main\" "
+	 "(imap_accounts defines none)"},
+	{"imap-folder-no-account.conf", 15, 1,
+	 "addresses[1].imap_folder: set imap_account too (an address without "
+	 "one is served only by ticketgate deliver)"},
+	{"imap-bad-security.conf", 9, 1,
+	 "imap_accounts[0].security \"tls\": want \"imaps\", \"starttls\" or "
+	 "\"plain\""},
+	{"imap-bad-auth.conf", 9, 1,
+	 "imap_accounts[0].auth \"cram-md5\": want \"login\" or \"plain\""},
+	{"imap-bad-after.conf", 10, 1,
+	 "imap_accounts[0].after_commit \"archive\": want \"move\", \"seen\" "
+	 "or \"delete\""},
+	{"imap-missing-host.conf", 8, 1, "imap_accounts[0].host is required"},
+	{"imap-bad-host.conf", 8, 1,
+	 "imap_accounts[0].host \"imap.example.com:993\": want a host name or "
+	 "IP address alone (the port goes in port)"},
+	{"imap-host-space.conf", 8, 1,
+	 "imap_accounts[0].host \"imap example.com\": not a host name or IP "
+	 "address (no spaces)"},
+	{"imap-bad-port.conf", 10, 1,
+	 "imap_accounts[0].port = 70000 is out of range 1..65535"},
+	/* the account's name goes bad, so the address's reference does too */
+	{"imap-bad-name.conf", 8, 2,
+	 "imap_accounts[0].name \"main/2\": use only letters, digits, '.', "
+	 "'_' and '-'"},
+	{"imap-not-group.conf", 9, 2,
+	 "imap_accounts[0] must be a group { ... }"},
+	{"imap-dup-account.conf", 10, 1,
+	 "imap_accounts[1]: duplicate account \"Main\" (first at line 8)"},
+	{"imap-missing-password.conf", 8, 1,
+	 "imap_accounts[0].password_file is required"},
+	{"imap-password-missing.conf", 9, 1,
+	 "imap_accounts[0].password_file \"@DIR@/no-such-password\": cannot "
+	 "open: No such file or directory"},
+	{"imap-password-empty.conf", 9, 1,
+	 "imap_accounts[0].password_file \"@DIR@/empty-password\": the first "
+	 "line is empty or holds a NUL byte"},
+	{"imap-ca-missing.conf", 10, 1,
+	 "imap_accounts[0].ca_file \"@DIR@/no-such-ca.pem\": cannot open: No "
+	 "such file or directory"},
+	{"imap-move-to-served.conf", 10, 1,
+	 "imap_accounts[0].move_to \"Support\" is a folder the daemon reads "
+	 "(addresses[1], line 15): processed mail would be read again"},
+	/* defaulted: reported at the account */
+	{"imap-move-to-default.conf", 8, 1,
+	 "imap_accounts[0].move_to \"Processed\" is a folder the daemon reads "
+	 "(addresses[1], line 14): processed mail would be read again"},
+	{"imap-move-to-inbox.conf", 10, 1,
+	 "imap_accounts[0].move_to \"INBOX\" is a folder the daemon reads "
+	 "(addresses[0], line 13): processed mail would be read again"},
 };
 
 static void
@@ -553,6 +739,184 @@ test_good(void)
 	}
 }
 
+/* Problems other than the checkout's world-readable test files. */
+static size_t
+count_other_problems(const struct tg_config_errors *errs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < errs->n; i++)
+		n += strstr(errs->v[i].text, "is readable by everyone") == NULL;
+	return n;
+}
+
+/* Accounts with defaults and with every key set; the mailboxes are the
+ * distinct (account, folder) pairs, in the order of the addresses. */
+static void
+test_imap_good(void)
+{
+	const struct tg_config_imap_account *main_acc, *ops;
+	const struct tg_config_address *a;
+	const struct tg_config_mailbox *mb;
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	char path[4200], want[4300];
+
+	data_path(path, sizeof(path), "imap-good.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(count_other_problems(&errs) == 0);
+	if (count_other_problems(&errs) != 0)
+		dump(&errs);
+	if (cfg == NULL) {
+		tg_config_errors_deinit(&errs);
+		return;
+	}
+	TG_CHECK(cfg->n_imap_accounts == 2);
+	main_acc = tg_config_imap_account(cfg, "main");
+	ops = tg_config_imap_account(cfg, "ops");
+	TG_CHECK(tg_config_imap_account(cfg, "Main") == NULL);
+	TG_CHECK(tg_config_imap_account(cfg, "none") == NULL);
+	TG_CHECK(main_acc != NULL && ops != NULL);
+	if (main_acc == NULL || ops == NULL)
+		goto out;
+
+	/* the defaults */
+	TG_CHECK_STREQ(main_acc->host, "imap.example.com");
+	TG_CHECK(main_acc->port == 993);
+	TG_CHECK(main_acc->security == TG_SECURITY_IMAPS);
+	TG_CHECK(main_acc->ca_file == NULL && main_acc->verify);
+	TG_CHECK_STREQ(main_acc->user, "support");
+	TG_CHECK_STREQ(main_acc->password, "test-only-password");
+	TG_CHECK(main_acc->auth == TG_AUTH_LOGIN);
+	TG_CHECK(main_acc->after == TG_AFTER_MOVE);
+	TG_CHECK_STREQ(main_acc->move_to, "Processed");
+	TG_CHECK(main_acc->poll_seconds == 60 && main_acc->idle);
+	TG_CHECK(main_acc->batch == 100 && main_acc->timeout_seconds == 30);
+	TG_CHECK(main_acc->line == 10);
+
+	/* every key set */
+	TG_CHECK_STREQ(ops->host, "::1");
+	TG_CHECK(ops->port == 10143);
+	TG_CHECK(ops->security == TG_SECURITY_STARTTLS);
+	data_path(want, sizeof(want), "test-ca.pem");
+	TG_CHECK_STREQ(ops->ca_file, want);
+	TG_CHECK(ops->verify);
+	TG_CHECK_STREQ(ops->user, "ops@example.com");
+	data_path(want, sizeof(want), "test-password");
+	TG_CHECK_STREQ(ops->password_file, want);
+	TG_CHECK_STREQ(ops->password, "test-only-password");
+	TG_CHECK(ops->auth == TG_AUTH_PLAIN);
+	TG_CHECK(ops->after == TG_AFTER_SEEN && ops->move_to == NULL);
+	TG_CHECK(ops->poll_seconds == 300 && !ops->idle);
+	TG_CHECK(ops->batch == 10 && ops->timeout_seconds == 5);
+
+	/* the addresses: folder default, INBOX in one spelling, none */
+	a = tg_config_address(cfg, "support@example.com");
+	TG_CHECK(a != NULL && a->imap_account == main_acc &&
+		 strcmp(a->imap_folder, "INBOX") == 0);
+	a = tg_config_address(cfg, "suporte@example.com");
+	TG_CHECK(a != NULL && a->imap_account == main_acc &&
+		 strcmp(a->imap_folder, "INBOX") == 0);
+	a = tg_config_address(cfg, "sales@example.com");
+	TG_CHECK(a != NULL && a->imap_account == NULL &&
+		 a->imap_folder == NULL);
+
+	/* two addresses in one folder make one mailbox; a second folder of
+	 * the same account is a mailbox of its own */
+	TG_CHECK(cfg->n_mailboxes == 3);
+	if (cfg->n_mailboxes != 3)
+		goto out;
+	mb = &cfg->mailboxes[0];
+	TG_CHECK_STREQ(mb->name, "main/INBOX");
+	TG_CHECK(mb->account == main_acc);
+	TG_CHECK_STREQ(mb->folder, "INBOX");
+	TG_CHECK(mb->n_addresses == 2);
+	if (mb->n_addresses == 2) {
+		TG_CHECK(mb->addresses[0] == &cfg->addresses[0]);
+		TG_CHECK(mb->addresses[1] == &cfg->addresses[2]);
+	}
+	mb = &cfg->mailboxes[1];
+	TG_CHECK_STREQ(mb->name, "main/Security");
+	TG_CHECK(mb->account == main_acc && mb->n_addresses == 1 &&
+		 mb->addresses[0] == &cfg->addresses[1]);
+	mb = &cfg->mailboxes[2];
+	TG_CHECK_STREQ(mb->name, "ops/Privacy");
+	TG_CHECK_STREQ(mb->folder, "Privacy");
+	TG_CHECK(mb->account == ops && mb->n_addresses == 1 &&
+		 mb->addresses[0] == &cfg->addresses[3]);
+out:
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+}
+
+/* What loads, but deserves a word: no TLS, no certificate check, a move_to
+ * nothing uses, an account nobody names. */
+static void
+test_imap_warnings(void)
+{
+	static const struct {
+		unsigned line;
+		const char *msg;
+	} want[] = {
+		{9,
+		 "imap_accounts[0].security = \"plain\": the password and the "
+		 "mail travel in clear text; use it only for tests on the "
+		 "loopback interface"},
+		{11,
+		 "imap_accounts[1].tls_verify = false: the server's "
+		 "certificate is not checked, so anyone on the path can pose "
+		 "as the server and read the password"},
+		{15, "imap_accounts[2].move_to: not used unless after_commit = "
+		     "\"move\""},
+		{16, "imap_accounts[3]: no address names account \"spare\": it "
+		     "is not polled"},
+	};
+	const struct tg_config_imap_account *acc;
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	char path[4200];
+	size_t k = 0;
+
+	data_path(path, sizeof(path), "imap-warnings.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(errs.n_errors == 0);
+	TG_CHECK(count_other_problems(&errs) == TG_N(want));
+	for (size_t i = 0; i < errs.n; i++) {
+		char line[13000];
+
+		if (strstr(errs.v[i].text, "is readable by everyone") != NULL)
+			continue;
+		if (k >= TG_N(want)) {
+			k++;
+			break;
+		}
+		snprintf(line, sizeof(line), "%s:%u: warning: %s", path,
+			 want[k].line, want[k].msg);
+		TG_CHECK(errs.v[i].warning && errs.v[i].line == want[k].line);
+		TG_CHECK_STREQ_IDX(errs.v[i].text, line, k);
+		k++;
+	}
+	if (k != TG_N(want))
+		dump(&errs);
+	if (cfg != NULL) {
+		acc = tg_config_imap_account(cfg, "local");
+		/* plain: no TLS, so the IMAP port */
+		TG_CHECK(acc != NULL && acc->security == TG_SECURITY_PLAIN &&
+			 acc->port == 143);
+		acc = tg_config_imap_account(cfg, "lax");
+		TG_CHECK(acc != NULL && !acc->verify && acc->port == 993);
+		acc = tg_config_imap_account(cfg, "flag");
+		TG_CHECK(acc != NULL && acc->after == TG_AFTER_SEEN &&
+			 acc->move_to == NULL);
+		/* the unused account is in the snapshot, in no mailbox */
+		TG_CHECK(cfg->n_imap_accounts == 4 && cfg->n_mailboxes == 3);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+}
+
 /* A problem in an included file names that file. */
 static void
 test_include(void)
@@ -620,9 +984,12 @@ main(void)
 {
 	find_tests_dir();
 	test_example();
+	test_example_imap();
 	test_broken();
 	test_missing_file();
 	test_good();
+	test_imap_good();
+	test_imap_warnings();
 	test_include();
 	test_multi();
 	test_priorities();
