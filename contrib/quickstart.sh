@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Quick start: install what ticketgate needs, build it, start a throwaway
-# PostgreSQL under build/quickstart, migrate, import sample accounts,
-# deliver sample mail the way an MTA would, and print the tickets.
-# Everything it starts is stopped and removed when it ends.
+# PostgreSQL and a private Dovecot IMAP server under build/quickstart,
+# migrate, import sample accounts, run `ticketgate serve` on the support
+# mailboxes, append sample mail to them as customers would send it, and
+# print the tickets the daemon made. Everything it starts is stopped and
+# removed when it ends.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,19 +26,58 @@ if [ "$(id -u)" = 0 ] &&
 fi
 export TMPDIR
 . "$top/tests/integration/pg.sh"
+. "$top/tests/integration/dovecot.sh"
 pg_start
+dv_start
 echo "== PostgreSQL on 127.0.0.1:$PG_PORT, data in $PG_DIR"
+echo "== Dovecot on 127.0.0.1:$DV_PORT_IMAPS (IMAPS), mail in $DV_DIR"
 
+# The example configuration with this database, and two IMAP accounts on
+# the private Dovecot: support@, suporte@, cloud@ and omni@ share one
+# INBOX (the address is read from the message), security@ and gdpr@
+# another. TLS is verified against the throwaway CA.
 conf=$PG_DIR/ticketgate.conf
-sed "s|^  conninfo = .*|  conninfo = \"$PG_CONNINFO\";|" \
-	"$top/conf/ticketgate.conf.example" >"$conf"
 head -c 48 /dev/urandom >"$PG_DIR/secret"
 chmod 600 "$PG_DIR/secret"
+# our copies of the IMAP passwords, readable by us alone
+install -m 600 "$DV_PASSWORD_FILE" "$PG_DIR/imap-main.password"
+install -m 600 "$DV_PASSWORD_FILE2" "$PG_DIR/imap-team.password"
+/usr/bin/python3 - "$top/conf/ticketgate.conf.example" "$conf" "$PG_CONNINFO" \
+	"$DV_PORT_IMAPS" "$DV_CA" "$DV_USER" "$PG_DIR/imap-main.password" "$DV_USER2" \
+	"$PG_DIR/imap-team.password" <<'PY'
+import re, sys
+src, dst, conninfo, port, ca, user, pw, user2, pw2 = sys.argv[1:]
+s = open(src).read()
+s = re.sub(r'(?m)^( *conninfo = ).*$', lambda m: m.group(1) + '"%s";' % conninfo, s)
+for account, addresses in (("main", ("support", "suporte", "cloud", "omni")),
+                           ("team", ("security", "gdpr"))):
+    for a in addresses:
+        s = s.replace('address = "%s@example.com";' % a,
+                      'address = "%s@example.com";\n    imap_account = "%s";' % (a, account))
+acc = ('{ name = "%s"; host = "127.0.0.1"; port = %s; security = "imaps"; '
+       'ca_file = "%s"; user = "%s"; password_file = "%s"; after_commit = "move"; }')
+s += "\nimap_accounts = (\n  %s,\n  %s\n);\n" % (acc % ("main", port, ca, user, pw),
+                                               acc % ("team", port, ca, user2, pw2))
+open(dst, "w").write(s)
+PY
 
 step() { echo; echo "== $*"; }
-deliver() { # ADDRESS FILE
-	printf '%-26s %-22s ' "$1" "$(basename "$2")"
-	"$tg" deliver -c "$conf" --to "$1" "$2" 2>&1
+q() { "$PG_BIN/psql" -qtAX -h "$PG_DIR" -p "$PG_PORT" -U postgres -c "$1" ticketgate_test; }
+stored=0
+# Appends a message to the mailbox its address is served from, as the
+# mail system would, and waits for the daemon to commit it.
+send() { # ADDRESS FILE
+	local user=$DV_USER
+	case $1 in security@* | gdpr@*) user=$DV_USER2 ;; esac
+	printf '%-22s -> %-22s ' "$(basename "$2")" "$1"
+	dv_doveadm save -u "$user" -m INBOX <"$2"
+	for _ in $(seq 100); do
+		[ "$(q "SELECT count(*) + (SELECT count(*) FROM quarantine) FROM message")" -gt "$stored" ] && break
+		sleep 0.1
+	done
+	stored=$(q "SELECT count(*) + (SELECT count(*) FROM quarantine) FROM message")
+	q "SELECT coalesce('ticket ' || t.number || ' (' || t.status || ')', 'no ticket') || ', ' || m.class
+		FROM message m LEFT JOIN ticket t ON t.id = m.ticket_id ORDER BY m.id DESC LIMIT 1"
 }
 
 step "ticketgate check-config"
@@ -46,22 +87,36 @@ step "ticketgate migrate"
 step "ticketgate accounts import contrib/quickstart/accounts.csv"
 "$tg" accounts import -c "$conf" "$top/contrib/quickstart/accounts.csv"
 
-step "ticketgate deliver (as an MTA runs it, one message each)"
-deliver support@example.com "$mail/new.eml"
-first=$("$tg" ticket list -c "$conf" --json |
-	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["number"])')
+step "ticketgate serve (IDLE on both mailboxes; its log below is prefixed <level>)"
+"$tg" serve -c "$conf" 2>"$PG_DIR/serve.log" &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null || true; dv_cleanup; pg_cleanup' EXIT
+for _ in $(seq 100); do
+	[ "$(q "SELECT count(*) FROM mailbox_state")" = 2 ] && break
+	sleep 0.1
+done
+
+step "customers write (each message appended to its IMAP mailbox)"
+send support@example.com "$mail/new.eml"
+first=$(q "SELECT min(number) FROM ticket")
 sed "s/@NUMBER@/$first/g" "$mail/reply.eml" >"$PG_DIR/reply.eml"
-deliver support@example.com "$PG_DIR/reply.eml"
-deliver support@example.com "$mail/new.eml"            # an MTA retry: stored once
-deliver support@example.com "$mail/solve-start.eml"
-deliver support@example.com "$mail/auto-reply.eml"     # recorded, acknowledged by no one
-deliver suporte@example.com "$mail/suporte.eml"        # Portuguese address
-deliver security@example.com "$mail/security.eml"      # fixed department
-deliver gdpr@example.com "$mail/gdpr.eml"              # default tags
-deliver support@example.com "$mail/trial.eml"          # routed by a trial account
+send support@example.com "$PG_DIR/reply.eml"
+send support@example.com "$mail/solve-start.eml"
+send support@example.com "$mail/auto-reply.eml"    # recorded, acknowledged by no one
+send suporte@example.com "$mail/suporte.eml"       # Portuguese address
+send security@example.com "$mail/security.eml"     # fixed department
+send gdpr@example.com "$mail/gdpr.eml"             # default tags
+send support@example.com "$mail/trial.eml"         # routed by a trial account
 "$tg" ticket set -c "$conf" "$first" --status closed
-deliver support@example.com "$mail/after-close.eml"    # closed: a new, linked ticket
-deliver support@example.com "$mail/bounce.eml"         # a bounce opens nothing
+send support@example.com "$mail/after-close.eml"   # closed: a new, linked ticket
+send support@example.com "$mail/bounce.eml"        # a bounce opens nothing
+
+kill -TERM "$serve_pid"
+wait "$serve_pid" || true
+cat "$PG_DIR/serve.log"
+echo "(mail left in the INBOXes: $(dv_doveadm -f flow mailbox status -u "$DV_USER" messages INBOX |
+	sed 's/.*=//') + $(dv_doveadm -f flow mailbox status -u "$DV_USER2" messages INBOX | sed 's/.*=//');" \
+	"moved to Processed after each commit)"
 
 step "ticketgate ticket list"
 "$tg" ticket list -c "$conf"

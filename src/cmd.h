@@ -6,6 +6,7 @@ int tg_cmd_parse(int argc, char **argv);
 int tg_cmd_check_config(int argc, char **argv);
 int tg_cmd_migrate(int argc, char **argv);
 int tg_cmd_deliver(int argc, char **argv);
+int tg_cmd_serve(int argc, char **argv);
 int tg_cmd_quarantine(int argc, char **argv);
 
 int tg_cmd_ticket(int argc, char **argv);

@@ -14,6 +14,7 @@ static const struct {
 	{ "check-config", tg_cmd_check_config, "check-config [-c FILE]  validate the configuration" },
 	{ "ticket", tg_cmd_ticket, "ticket list|show|set  read and change tickets" },
 	{ "migrate", tg_cmd_migrate, "migrate          bring the database schema up to date" },
+	{ "serve", tg_cmd_serve, "serve -c CONFIG [--once]  the IMAP poller daemon" },
 	{ "deliver", tg_cmd_deliver, "deliver --to ADDR [FILE]  store one message from the MTA" },
 	{ "quarantine", tg_cmd_quarantine, "quarantine list|show|reprocess|delete  inspect quarantined mail" },
 	{ "accounts", tg_cmd_accounts, "accounts import FILE.csv  load a CRM export of accounts" },

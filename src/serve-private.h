@@ -1,0 +1,36 @@
+/* The daemon's parts: the supervisor (serve.c) owns the configuration
+ * snapshot and one worker thread per mailbox (serve-worker.c). */
+#ifndef TICKETGATE_SERVE_PRIVATE_H
+#define TICKETGATE_SERVE_PRIVATE_H
+
+#include "ticketgate/config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What a worker shares with the supervisor. The snapshot outlives every
+ * worker started with it. */
+struct serve_worker {
+	const struct tg_config *cfg;
+	const struct tg_config_mailbox *mb;
+	const char **recipients; /* mb's addresses, as the pipeline wants */
+	char source[300];        /* "imap:<mailbox>" */
+	int wake_fd;             /* readable: stop now (never read) */
+	atomic_bool *stop;       /* set before wake_fd becomes readable */
+	bool once;               /* drain the mailbox, then return */
+	atomic_bool done;        /* the thread has finished */
+	int status;              /* once: 0 drained, 1 gave up */
+	pthread_t thread;
+	bool started;
+};
+
+/* The thread body: works w->mb until told to stop (or, once, until it is
+ * empty), reconnecting with backoff after failures. */
+void *serve_worker_main(void *arg);
+
+/* Waits up to ms for fd to become readable: 1 readable, 0 time out. */
+int serve_wait_fd(int fd, int ms);
+
+#endif

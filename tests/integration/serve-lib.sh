@@ -1,0 +1,105 @@
+# Sourced by the serve tests: a throwaway PostgreSQL and Dovecot, a
+# configuration pointing at them, and helpers to put mail in and wait for
+# what the daemon did.
+#   serve_setup BIN SCHEMA      starts both, migrates; sets CONF, LOG
+#   serve_conf KEY=VALUE...     (re)writes CONF: support@ and suporte@ on
+#                               account "main" (user 1); options below
+#   put USER FOLDER FILE...     appends with doveadm
+#   mail N [FROM] [TO]          prints a small message numbered N
+#   wait_for SQL WANT [SECS]    polls until the query prints WANT
+. "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/dovecot.sh"
+
+serve_setup() {
+	bin=$1
+	schema=$2
+	pg_start
+	dv_start
+	"$bin" migrate --conninfo "$PG_CONNINFO" --schema-dir "$schema" >/dev/null
+	mkdir -p "$PG_DIR/conf"
+	head -c 48 /dev/urandom | base64 | tr -d '\n' >"$PG_DIR/conf/secret"
+	chmod 600 "$PG_DIR/conf/secret"
+	# the daemon's own copies, readable by it alone
+	install -m 600 "$DV_PASSWORD_FILE" "$PG_DIR/conf/pw1"
+	install -m 600 "$DV_PASSWORD_FILE2" "$PG_DIR/conf/pw2"
+	CONF=$PG_DIR/conf/tg.conf
+	LOG=$PG_DIR/serve.log
+	: >"$LOG"
+}
+
+# Options: host= port= security= ca= after= idle= poll= batch= second=1
+# (adds security@ on account "sec", user 2, folder INBOX)
+serve_conf() {
+	local host=$DV_HOST port=$DV_PORT_IMAPS security=imaps ca=$DV_CA
+	local after=move idle=true poll=1 batch=100 second=0 kv
+	for kv in "$@"; do
+		case $kv in
+		host=*) host=${kv#*=} ;;
+		port=*) port=${kv#*=} ;;
+		security=*) security=${kv#*=} ;;
+		ca=*) ca=${kv#*=} ;;
+		after=*) after=${kv#*=} ;;
+		idle=*) idle=${kv#*=} ;;
+		poll=*) poll=${kv#*=} ;;
+		batch=*) batch=${kv#*=} ;;
+		second=*) second=${kv#*=} ;;
+		esac
+	done
+	/usr/bin/python3 - "$(dirname "${BASH_SOURCE[0]}")/../../conf/ticketgate.conf.example" \
+		"$CONF" "$PG_CONNINFO" "$host" "$port" "$security" "$ca" "$after" "$idle" \
+		"$poll" "$batch" "$second" "$DV_USER" "$PG_DIR/conf/pw1" "$DV_USER2" \
+		"$PG_DIR/conf/pw2" <<'PY'
+import re, sys
+(src, dst, conninfo, host, port, security, ca, after, idle, poll, batch,
+ second, user, pw, user2, pw2) = sys.argv[1:]
+s = open(src).read()
+s = re.sub(r'(?m)^( *conninfo = ).*$', lambda m: m.group(1) + '"%s";' % conninfo, s)
+for a in ("support@example.com", "suporte@example.com"):
+    s = s.replace('address = "%s";' % a, 'address = "%s";\n    imap_account = "main";' % a)
+if second == "1":
+    s = s.replace('address = "security@example.com";',
+                  'address = "security@example.com";\n    imap_account = "sec";')
+def account(name, u, p):
+    return ('{ name = "%s"; host = "%s"; port = %s; security = "%s"; ca_file = "%s"; '
+            'user = "%s"; password_file = "%s"; after_commit = "%s"; idle = %s; '
+            'poll_seconds = %s; batch = %s; timeout_seconds = 5; }'
+            % (name, host, port, security, ca, u, p, after, idle, poll, batch))
+accounts = [account("main", user, pw)]
+if second == "1":
+    accounts.append(account("sec", user2, pw2))
+s += "\nimap_accounts = (\n  " + ",\n  ".join(accounts) + "\n);\n"
+open(dst, "w").write(s)
+PY
+}
+
+put() {
+	local user=$1 folder=$2 f
+	shift 2
+	for f in "$@"; do
+		dv_doveadm save -u "$user" -m "$folder" <"$f"
+	done
+}
+
+mail() {
+	printf 'From: %s\r\nTo: %s\r\nSubject: Case %s\r\n' "${2:-cust$1@client.example}" \
+		"${3:-support@example.com}" "$1"
+	printf 'Message-ID: <serve-%s@client.example>\r\n' "$1"
+	printf 'Date: Sun, 22 Nov 2026 10:00:00 +0000\r\n\r\nBody of message %s.\r\n' "$1"
+}
+
+q() { pg_psql -c "$1"; }
+
+wait_for() {
+	local got i
+	for i in $(seq $((${3:-20} * 10))); do
+		got=$(q "$1" 2>/dev/null || true)
+		[ "$got" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "waited ${3:-20} s for '$1' = '$2'; last '$got'" >&2
+	return 1
+}
+
+folder_count() {
+	dv_doveadm -f flow mailbox status -u "$1" messages "$2" | sed 's/.*messages=//'
+}
