@@ -21,6 +21,9 @@ struct cfg_impl {
 	/* pool array of n_imap_accounts malloc'd CFG_PASSWORD_BUF_BYTES
 	 * buffers (NULL when unread), wiped on free */
 	char **imap_passwords;
+	/* malloc'd CFG_PASSWORD_BUF_BYTES buffer of the smtp password (NULL
+	 * when unread), wiped on free */
+	char *smtp_password;
 	struct tg_tz **tzs; /* pool array; each freed with tg_tz_free() */
 	size_t n_tzs;
 };
@@ -116,6 +119,15 @@ const char *cfg_resolve_path(struct cfg_ctx *c, const config_setting_t *s,
 /* The file and line a setting comes from, for "first defined at". */
 unsigned cfg_line(const config_setting_t *s);
 
+/* Syntax check of a server's host: a host name, an IPv4 address or an
+ * IPv6 address without brackets; no port, no spaces. NULL or why not. */
+const char *cfg_check_host(const char *v);
+
+/* Reports (as key "path") unless path is a regular file we can open; for
+ * files read later, such as CA bundles. */
+void cfg_check_readable(struct cfg_ctx *c, const config_setting_t *s,
+			const char *key, const char *path);
+
 /* Passwords are the first line of a file of at most this many bytes. */
 #define CFG_PASSWORD_MAX_BYTES 1024
 #define CFG_PASSWORD_BUF_BYTES (CFG_PASSWORD_MAX_BYTES + 1)
@@ -155,5 +167,12 @@ void cfg_link_imap_address(struct cfg_ctx *c, struct tg_config_address *a,
 			   const config_setting_t *s_account,
 			   const config_setting_t *s_folder);
 void cfg_finish_imap(struct cfg_ctx *c);
+
+/* Outbound mail, in config-smtp.c, after the instance (the EHLO name
+ * defaults to its domain): the smtp group g (NULL: absent) and the
+ * top-level templates_dir setting s (NULL: absent), which cfg_apply_keys
+ * has stored into the snapshot when valid. */
+void cfg_load_smtp(struct cfg_ctx *c, const config_setting_t *g,
+		   const config_setting_t *s);
 
 #endif

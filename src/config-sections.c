@@ -552,6 +552,7 @@ cfg_load_addresses(struct cfg_ctx *c, const config_setting_t *s)
 		K_TAGS,
 		K_LANGUAGE,
 		K_DISPLAY_NAME,
+		K_REPLY_TOKEN,
 		K_IMAP_ACCOUNT,
 		K_IMAP_FOLDER,
 	};
@@ -565,6 +566,9 @@ cfg_load_addresses(struct cfg_ctx *c, const config_setting_t *s)
 				       check_language),
 		[K_DISPLAY_NAME] = ROW_STR("display_name", 1, 200, CFG_NONE,
 					   a.display_name, check_text),
+		[K_REPLY_TOKEN] =
+			CFG_ROW_BOOL("reply_token", "true", struct address_in,
+				     a.reply_token),
 		/* checked against imap_accounts by cfg_link_imap_address() */
 		[K_IMAP_ACCOUNT] = ROW_STR("imap_account", 1, 64, CFG_NONE,
 					   imap_account, NULL),

@@ -1,18 +1,20 @@
 /* Loads the libconfig file into an immutable tg_config snapshot: the load
  * itself, the problem list, freeing, and the lookups over a snapshot. The
  * key checks are in config-keys.c, the sections in config-sections.c,
- * config-calendar.c and config-imap.c. */
+ * config-calendar.c, config-imap.c and config-smtp.c. */
 #include "config-private.h"
 #include "ticketgate/sla.h"
 #include "ticketgate/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* --- problems --------------------------------------------------------- */
 
@@ -133,6 +135,78 @@ cfg_line(const config_setting_t *s)
 	return s != NULL ? config_setting_source_line(s) : 0;
 }
 
+/* --- checks shared by sections ------------------------------------------ */
+
+static bool
+is_alnum(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9');
+}
+
+static bool
+is_hex(int ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+	       (ch >= 'A' && ch <= 'F');
+}
+
+/* What getaddrinfo() takes, and no room for a port or a space. A host
+ * name may be one label ("localhost"); an IPv4 address reads as one. */
+const char *
+cfg_check_host(const char *v)
+{
+	static const char alone[] = "want a host name or IP address alone "
+				    "(the port goes in port)";
+	const char *label = v;
+	size_t colons = 0;
+
+	if (strchr(v, ':') != NULL || strchr(v, '[') != NULL) {
+		for (const char *p = v; *p != '\0'; p++) {
+			if (*p == ':')
+				colons++;
+			else if (!is_hex(*p) && *p != '.')
+				return alone;
+		}
+		return colons >= 2 ? NULL : alone;
+	}
+	for (const char *p = v;; p++) {
+		if (*p == '.' || *p == '\0') {
+			size_t len = (size_t)(p - label);
+
+			if (len == 0 || len > 63 || label[0] == '-' ||
+			    p[-1] == '-')
+				return "not a host name or IP address";
+			if (*p == '\0')
+				return NULL;
+			label = p + 1;
+		} else if (!is_alnum(*p) && *p != '-') {
+			return (unsigned char)*p <= ' '
+				       ? "not a host name or IP address (no "
+					 "spaces)"
+				       : "not a host name or IP address";
+		}
+	}
+}
+
+/* O_NONBLOCK: a FIFO must not hang the load. */
+void
+cfg_check_readable(struct cfg_ctx *c, const config_setting_t *s,
+		   const char *key, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0) {
+		cfg_error(c, s, "%s \"%s\": cannot open: %s", key, path,
+			  strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		cfg_error(c, s, "%s \"%s\": not a regular file", key, path);
+	close(fd);
+}
+
 void
 tg_config_errors_init(struct tg_config_errors *errs)
 {
@@ -203,6 +277,8 @@ enum {
 	K_DEFAULT_SLA_POLICY,
 	K_ADDRESSES,
 	K_IMAP_ACCOUNTS,
+	K_SMTP,
+	K_TEMPLATES_DIR,
 	K_COUNT
 };
 
@@ -218,6 +294,11 @@ static const struct cfg_key top_keys[K_COUNT] = {
 				  CFG_NO_OFF, 0, NULL},
 	[K_ADDRESSES] = CFG_ROW_AGG("addresses", CFG_LIST, true),
 	[K_IMAP_ACCOUNTS] = CFG_ROW_AGG("imap_accounts", CFG_LIST, false),
+	[K_SMTP] = CFG_ROW_AGG("smtp", CFG_GROUP, false),
+	/* the one row with a field: its default depends on the file's
+	 * place, so cfg_load_smtp() sets it */
+	[K_TEMPLATES_DIR] = CFG_ROW_STR("templates_dir", 1, 4096, CFG_NONE,
+					struct tg_config, templates_dir, NULL),
 };
 
 /* A present setting of the right type, or NULL (the error is reported). */
@@ -235,7 +316,7 @@ read_config(struct cfg_ctx *c)
 	const config_setting_t *found[K_COUNT], *by_account;
 
 	cfg_apply_keys(c, config_root_setting(&c->lc), "", top_keys, K_COUNT,
-		       NULL, found);
+		       &c->impl->pub, found);
 	cfg_load_instance(c, typed(found, K_INSTANCE));
 	cfg_load_database(c, typed(found, K_DATABASE));
 	cfg_load_limits(c, typed(found, K_LIMITS));
@@ -248,6 +329,8 @@ read_config(struct cfg_ctx *c)
 	by_account = cfg_load_addresses(c, typed(found, K_ADDRESSES));
 	cfg_load_routing(c, typed(found, K_ROUTING), by_account);
 	cfg_finish_imap(c);
+	/* after the instance: the EHLO name defaults to its domain */
+	cfg_load_smtp(c, typed(found, K_SMTP), found[K_TEMPLATES_DIR]);
 }
 
 static void
@@ -268,6 +351,10 @@ impl_free(struct cfg_impl *impl)
 			continue;
 		explicit_bzero(impl->imap_passwords[i], CFG_PASSWORD_BUF_BYTES);
 		free(impl->imap_passwords[i]);
+	}
+	if (impl->smtp_password != NULL) {
+		explicit_bzero(impl->smtp_password, CFG_PASSWORD_BUF_BYTES);
+		free(impl->smtp_password);
 	}
 	for (size_t i = 0; i < impl->n_tzs; i++)
 		tg_tz_free(&impl->tzs[i]);

@@ -62,6 +62,36 @@ struct tg_config_imap_account {
 	unsigned line;            /* where it is defined, for messages */
 };
 
+/* How the SMTP connection is protected. A type of its own: the words and
+ * the default ports differ from IMAP's. */
+enum tg_config_smtp_security {
+	TG_SMTP_SEC_SMTPS,    /* TLS from the first byte (port 465) */
+	TG_SMTP_SEC_STARTTLS, /* STARTTLS first (port 587) */
+	TG_SMTP_SEC_PLAIN,    /* no TLS (port 25): warned about */
+};
+
+/* Outbound mail (group "smtp"); absent: no mail is sent (outbox rows
+ * wait). Every string is owned by the snapshot. */
+struct tg_config_smtp {
+	const char *host; /* a host name or an IP address */
+	/* default 465 for smtps, 587 for starttls, 25 for plain */
+	unsigned port;
+	/* "smtps" (default), "starttls", "plain" */
+	enum tg_config_smtp_security security;
+	const char *ca_file; /* PEM bundle; NULL: the system store */
+	bool verify;         /* tls_verify, default true */
+	const char *user;    /* NULL: no AUTH */
+	/* set when user is (a password_file without user is ignored) */
+	const char *password_file;
+	const char *password;     /* its first line, wiped on free */
+	const char *helo_name;    /* for EHLO; default instance.domain */
+	unsigned timeout_seconds; /* network timeout, default 30, 1..3600 */
+	/* a message deferred (4xx) or undeliverable for network errors is
+	 * given up once this old; default 48, 1..720 */
+	unsigned retry_max_hours;
+	unsigned line; /* where the group is, for messages */
+};
+
 /* One support address. Every string is owned by the snapshot. */
 struct tg_config_address {
 	const char *address;     /* lowercased local@domain */
@@ -70,6 +100,9 @@ struct tg_config_address {
 	size_t n_tags;
 	const char *language;     /* "en", "pt", "pt-BR" ... */
 	const char *display_name; /* for the From of our mail; NULL: none */
+	/* default true: the Reply-To of our mail carries the ticket's signed
+	 * reply token */
+	bool reply_token;
 	/* Where the daemon fetches its mail; NULL: served only by the MTA
 	 * pipe (ticketgate deliver). */
 	const struct tg_config_imap_account *imap_account;
@@ -183,6 +216,13 @@ struct tg_config {
 	size_t n_imap_accounts;
 	const struct tg_config_mailbox *mailboxes; /* computed from addresses */
 	size_t n_mailboxes;
+
+	const struct tg_config_smtp *smtp; /* NULL when the group is absent */
+	/* The mail's templates: templates_dir, by default the directory
+	 * "templates" beside the config file. Never NULL. Set, it is a
+	 * directory; defaulted, it may not exist (warned about when smtp is
+	 * set): then no automatic mail can be sent. */
+	const char *templates_dir;
 };
 
 /* One problem found while loading. */

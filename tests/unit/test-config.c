@@ -1,7 +1,8 @@
 /* Unit tests for the config loader: the shipped example loads and answers
- * lookups (with its IMAP settings switched on too); each broken config of
- * tests/data/config/ gives its FILE:LINE: message; secrets, warnings, IMAP
- * accounts and mailboxes, includes and the problem order. */
+ * lookups (with its IMAP and SMTP settings switched on too); each broken
+ * config of tests/data/config/ gives its FILE:LINE: message; secrets,
+ * warnings, IMAP accounts and mailboxes, outbound mail and templates,
+ * includes and the problem order. */
 #include "ticketgate/config.h"
 #include "ticketgate/message.h"
 #include "ticketgate/sla.h"
@@ -224,6 +225,13 @@ check_example_lookups(const struct tg_config *cfg)
 	cal = tg_config_calendar(cfg, "24x7");
 	TG_CHECK(cal != NULL && cal->cal.always_open && cal->timezone == NULL);
 
+	/* SMTP is commented out: no mail is sent; templates_dir is the
+	 * default even where it does not exist */
+	TG_CHECK(cfg->smtp == NULL);
+	TG_CHECK(cfg->templates_dir != NULL);
+	for (size_t i = 0; i < cfg->n_addresses; i++)
+		TG_CHECK(cfg->addresses[i].reply_token);
+
 	/* IMAP is commented out: every address is served by the MTA pipe */
 	TG_CHECK(cfg->n_imap_accounts == 0 && cfg->n_mailboxes == 0);
 	TG_CHECK(tg_config_imap_account(cfg, "main") == NULL);
@@ -261,8 +269,12 @@ test_example(void)
 	TG_CHECK(errs.n == 0);
 	dump(&errs);
 	if (cfg != NULL) {
+		char want[4300];
+
 		TG_CHECK_STREQ(cfg->path, path);
 		check_example_lookups(cfg);
+		snprintf(want, sizeof(want), "%s/templates", dir);
+		TG_CHECK_STREQ(cfg->templates_dir, want);
 	}
 	tg_config_free(&cfg);
 	TG_CHECK(cfg == NULL);
@@ -413,6 +425,128 @@ test_example_imap(void)
 	TG_CHECK(rmdir(dir) == 0);
 }
 
+/* The example's commented-out smtp group switched on: the lines from
+ * "# smtp = {" to "# };" lose their "# ", and the password file moves
+ * beside the config. *line_r is the group's line. */
+static char *
+uncomment_smtp(const char *text, unsigned *line_r)
+{
+	static const char etc_pw[] = "/etc/ticketgate/smtp-password";
+	char *out = tg_xmalloc(strlen(text) + 1), *o = out, *pw;
+	bool in_block = false;
+	unsigned line = 1;
+
+	*line_r = 0;
+	for (const char *p = text; *p != '\0'; line++) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol != NULL ? (size_t)(eol - p) + 1 : strlen(p);
+
+		if (strncmp(p, "# smtp = {", 10) == 0) {
+			in_block = true;
+			*line_r = line;
+		}
+		if (in_block && strncmp(p, "# ", 2) == 0) {
+			memcpy(o, p + 2, n - 2);
+			o += n - 2;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+		}
+		if (in_block && strncmp(p, "# };", 4) == 0)
+			in_block = false;
+		p += n;
+	}
+	*o = '\0';
+	pw = strstr(out, etc_pw);
+	if (pw != NULL) /* "smtp-password": the last 13 bytes */
+		memmove(pw, pw + sizeof(etc_pw) - 1 - 13,
+			strlen(pw + sizeof(etc_pw) - 1 - 13) + 1);
+	return out;
+}
+
+/* Switched on, the example's smtp group loads with its defaults; without
+ * a templates directory beside the config it is warned about, once. */
+static void
+test_example_smtp(void)
+{
+	static const char pw[] = "example smtp password\n";
+	char dir[] = "/tmp/tg-test-config.XXXXXX", src[4200], path[4200];
+	char want[8800], templates[4300];
+	const struct tg_config_smtp *sm;
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	unsigned line;
+	char *text, *on;
+	size_t len;
+
+	snprintf(src, sizeof(src), "%s../conf/ticketgate.conf.example",
+		 tests_dir);
+	text = read_all(src, &len);
+	TG_CHECK(text != NULL);
+	TG_CHECK(mkdtemp(dir) != NULL);
+	if (text == NULL)
+		return;
+	on = uncomment_smtp(text, &line);
+	free(text);
+	TG_CHECK(strstr(on, "\nsmtp = {\n") != NULL && line > 0);
+	write_file(dir, "ticketgate.conf", on, strlen(on), 0644);
+	write_file(dir, "secret", example_secret, sizeof(example_secret), 0640);
+	write_file(dir, "smtp-password", pw, strlen(pw), 0600);
+	free(on);
+	snprintf(path, sizeof(path), "%s/ticketgate.conf", dir);
+	snprintf(templates, sizeof(templates), "%s/templates", dir);
+
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(errs.n == 1 && errs.n_errors == 0);
+	snprintf(want, sizeof(want),
+		 "%s:%u: warning: no templates: automatic mail cannot be sent "
+		 "(templates_dir defaults to \"%s\": No such file or "
+		 "directory)",
+		 path, line, templates);
+	if (errs.n == 1)
+		TG_CHECK_STREQ(errs.v[0].text, want);
+	else
+		dump(&errs);
+	sm = cfg != NULL ? cfg->smtp : NULL;
+	TG_CHECK(sm != NULL);
+	if (sm != NULL) {
+		snprintf(want, sizeof(want), "%s/smtp-password", dir);
+		TG_CHECK_STREQ(sm->host, "smtp.example.com");
+		TG_CHECK(sm->port == 465);
+		TG_CHECK(sm->security == TG_SMTP_SEC_SMTPS);
+		TG_CHECK(sm->verify && sm->ca_file == NULL);
+		TG_CHECK_STREQ(sm->user, "support@example.com");
+		TG_CHECK_STREQ(sm->password_file, want);
+		TG_CHECK_STREQ(sm->password, "example smtp password");
+		TG_CHECK_STREQ(sm->helo_name, "example.com");
+		TG_CHECK(sm->timeout_seconds == 30);
+		TG_CHECK(sm->retry_max_hours == 48);
+		TG_CHECK(sm->line == line);
+		/* the path stands even where nothing is */
+		TG_CHECK_STREQ(cfg->templates_dir, templates);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	/* with the directory: not a word */
+	TG_CHECK(mkdir(templates, 0755) == 0);
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(errs.n == 0);
+	dump(&errs);
+	if (cfg != NULL)
+		TG_CHECK_STREQ(cfg->templates_dir, templates);
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	TG_CHECK(rmdir(templates) == 0);
+	remove_file(dir, "smtp-password");
+	remove_file(dir, "secret");
+	remove_file(dir, "ticketgate.conf");
+	TG_CHECK(rmdir(dir) == 0);
+}
+
 /* --- broken configs --------------------------------------------------------
  */
 
@@ -429,7 +563,9 @@ static const struct {
 	{"syntax-error.conf", 10, 1, "syntax error"},
 	{"unknown-key.conf", 9, 1,
 	 "unknown setting limits.mesage_bytes (did you mean message_bytes?)"},
-	{"unknown-section.conf", 8, 1, "unknown setting imap"},
+	/* the suggestion goes by spelling alone */
+	{"unknown-section.conf", 8, 1,
+	 "unknown setting imap (did you mean smtp?)"},
 	{"wrong-type-int.conf", 9, 1, "limits.mime_depth must be an integer"},
 	{"wrong-type-float.conf", 9, 1,
 	 "limits.flood_minutes must be an integer"},
@@ -599,6 +735,30 @@ static const struct {
 	{"imap-move-to-inbox.conf", 10, 1,
 	 "imap_accounts[0].move_to \"INBOX\" is a folder the daemon reads "
 	 "(addresses[0], line 13): processed mail would be read again"},
+	{"smtp-not-group.conf", 8, 1, "smtp must be a group { ... }"},
+	{"smtp-missing-host.conf", 8, 1, "smtp.host is required"},
+	{"smtp-bad-host.conf", 9, 1,
+	 "smtp.host \"smtp.example.com:587\": want a host name or IP address "
+	 "alone (the port goes in port)"},
+	{"smtp-bad-port.conf", 10, 1, "smtp.port = 0 is out of range 1..65535"},
+	{"smtp-bad-security.conf", 10, 1,
+	 "smtp.security \"tls\": want \"smtps\", \"starttls\" or \"plain\""},
+	{"smtp-user-no-password.conf", 10, 1,
+	 "smtp.password_file is required when smtp.user is set"},
+	{"smtp-ca-missing.conf", 10, 1,
+	 "smtp.ca_file \"@DIR@/no-such-ca.pem\": cannot open: No such file or "
+	 "directory"},
+	{"smtp-bad-helo.conf", 10, 1,
+	 "smtp.helo_name \"mail_1.example.com\": not a host name"},
+	{"smtp-bad-retry.conf", 10, 1,
+	 "smtp.retry_max_hours = 1000 is out of range 1..720"},
+	{"templates-missing.conf", 8, 1,
+	 "templates_dir \"@DIR@/no-such-templates\": cannot open: No such file "
+	 "or directory"},
+	{"templates-not-dir.conf", 8, 1,
+	 "templates_dir \"@DIR@/test-secret\": not a directory"},
+	{"reply-token-not-bool.conf", 9, 1,
+	 "addresses[0].reply_token must be true or false"},
 };
 
 static void
@@ -737,6 +897,30 @@ test_good(void)
 		tg_config_free(&cfg);
 		tg_config_errors_deinit(&errs);
 	}
+}
+
+/* reply_token is per address, true unless set false. */
+static void
+test_reply_token(void)
+{
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	char path[4200];
+
+	data_path(path, sizeof(path), "reply-token.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(errs.n_errors == 0);
+	if (cfg != NULL) {
+		TG_CHECK(tg_config_address(cfg, "support@example.com")
+				 ->reply_token);
+		TG_CHECK(!tg_config_address(cfg, "security@example.com")
+				  ->reply_token);
+		TG_CHECK(tg_config_address(cfg, "gdpr@example.com")
+				 ->reply_token);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
 }
 
 /* Problems other than the checkout's world-readable test files. */
@@ -917,6 +1101,143 @@ test_imap_warnings(void)
 	tg_config_errors_deinit(&errs);
 }
 
+/* The smtp group with its defaults, and with every key but the port set;
+ * templates_dir defaulted and set (tests/data/config/templates/ exists). */
+static void
+test_smtp_good(void)
+{
+	const struct tg_config_smtp *sm;
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	char path[4200], want[4300];
+
+	data_path(path, sizeof(path), "smtp-good.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(count_other_problems(&errs) == 0);
+	if (count_other_problems(&errs) != 0)
+		dump(&errs);
+	sm = cfg != NULL ? cfg->smtp : NULL;
+	TG_CHECK(sm != NULL);
+	if (sm != NULL) {
+		TG_CHECK_STREQ(sm->host, "smtp.example.com");
+		TG_CHECK(sm->port == 465);
+		TG_CHECK(sm->security == TG_SMTP_SEC_SMTPS);
+		TG_CHECK(sm->ca_file == NULL && sm->verify);
+		TG_CHECK_STREQ(sm->user, "support@example.com");
+		data_path(want, sizeof(want), "test-password");
+		TG_CHECK_STREQ(sm->password_file, want);
+		TG_CHECK_STREQ(sm->password, "test-only-password");
+		/* the instance's domain, as base/instance.inc spells it */
+		TG_CHECK_STREQ(sm->helo_name, "example.com");
+		TG_CHECK(sm->timeout_seconds == 30 &&
+			 sm->retry_max_hours == 48);
+		TG_CHECK(sm->line == 9);
+		data_path(want, sizeof(want), "templates");
+		TG_CHECK_STREQ(cfg->templates_dir, want);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	data_path(path, sizeof(path), "smtp-starttls.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(count_other_problems(&errs) == 0);
+	if (count_other_problems(&errs) != 0)
+		dump(&errs);
+	sm = cfg != NULL ? cfg->smtp : NULL;
+	TG_CHECK(sm != NULL);
+	if (sm != NULL) {
+		TG_CHECK_STREQ(sm->host, "::1");
+		TG_CHECK(sm->port == 587);
+		TG_CHECK(sm->security == TG_SMTP_SEC_STARTTLS);
+		data_path(want, sizeof(want), "test-ca.pem");
+		TG_CHECK_STREQ(sm->ca_file, want);
+		TG_CHECK(sm->verify);
+		TG_CHECK_STREQ(sm->user, "ops@example.com");
+		TG_CHECK_STREQ(sm->password, "test-only-password");
+		TG_CHECK_STREQ(sm->helo_name, "mx1.example.net");
+		TG_CHECK(sm->timeout_seconds == 5 && sm->retry_max_hours == 12);
+		data_path(want, sizeof(want), "templates");
+		TG_CHECK_STREQ(cfg->templates_dir, want);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	/* no smtp group: no mail, and the configs without one say so */
+	data_path(path, sizeof(path), "good-minimal.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(cfg != NULL && cfg->smtp == NULL);
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+}
+
+/* Loads, but deserves a word: no TLS (so port 25), a password nobody
+ * sends, TLS without a certificate check. */
+static void
+test_smtp_warnings(void)
+{
+	static const struct {
+		const char *file;
+		unsigned line;
+		const char *msg;
+	} want[] = {
+		{"smtp-plain.conf", 10,
+		 "smtp.security = \"plain\": the mail travels in clear text; "
+		 "use it only with a relay on the loopback interface"},
+		{"smtp-plain.conf", 11,
+		 "smtp.password_file: not used without smtp.user (no AUTH)"},
+		{"smtp-no-verify.conf", 11,
+		 "smtp.tls_verify = false: the server's certificate is not "
+		 "checked, so anyone on the path can pose as the server and "
+		 "read the mail and the password"},
+	};
+	size_t k = 0;
+
+	for (size_t f = 0; f < TG_N(want); f++) {
+		struct tg_config_errors errs;
+		struct tg_config *cfg = NULL;
+		char path[4200];
+
+		if (f > 0 && strcmp(want[f].file, want[f - 1].file) == 0)
+			continue; /* loaded with the row before */
+		data_path(path, sizeof(path), want[f].file);
+		tg_config_errors_init(&errs);
+		TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+		TG_CHECK(errs.n_errors == 0);
+		for (size_t i = 0; i < errs.n; i++) {
+			char line[13000];
+
+			if (strstr(errs.v[i].text, "is readable by everyone"))
+				continue;
+			TG_CHECK(k < TG_N(want) &&
+				 strcmp(want[k].file, want[f].file) == 0);
+			if (k >= TG_N(want))
+				break;
+			snprintf(line, sizeof(line), "%s:%u: warning: %s", path,
+				 want[k].line, want[k].msg);
+			TG_CHECK(errs.v[i].warning &&
+				 errs.v[i].line == want[k].line);
+			TG_CHECK_STREQ_IDX(errs.v[i].text, line, k);
+			k++;
+		}
+		if (cfg != NULL && f == 0) {
+			/* plain: the SMTP port; the unused password unread */
+			TG_CHECK(cfg->smtp->security == TG_SMTP_SEC_PLAIN &&
+				 cfg->smtp->port == 25);
+			TG_CHECK(cfg->smtp->user == NULL &&
+				 cfg->smtp->password_file == NULL &&
+				 cfg->smtp->password == NULL);
+		} else if (cfg != NULL) {
+			TG_CHECK(!cfg->smtp->verify && cfg->smtp->port == 587);
+		}
+		tg_config_free(&cfg);
+		tg_config_errors_deinit(&errs);
+	}
+	TG_CHECK(k == TG_N(want));
+}
+
 /* A problem in an included file names that file. */
 static void
 test_include(void)
@@ -985,11 +1306,15 @@ main(void)
 	find_tests_dir();
 	test_example();
 	test_example_imap();
+	test_example_smtp();
 	test_broken();
 	test_missing_file();
 	test_good();
+	test_reply_token();
 	test_imap_good();
 	test_imap_warnings();
+	test_smtp_good();
+	test_smtp_warnings();
 	test_include();
 	test_multi();
 	test_priorities();
