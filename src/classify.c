@@ -167,6 +167,23 @@ has_part(const struct tg_message *m, const char *const *types, size_t n)
 	return false;
 }
 
+/* 8-4-4-4-12 lowercase hex digits: how our Message-IDs begin. */
+static bool
+uuid_form(const char *s, size_t n)
+{
+	if (n != 36)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-'
+			 : !((s[i] >= '0' && s[i] <= '9') ||
+			     (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	}
+	return true;
+}
+
 /* The rules' findings before the class is decided. reason[r] is the
  * static text for rule r when it matched. */
 struct findings {
@@ -220,18 +237,19 @@ check_loop(struct tg_pool *pool, const struct tg_message *m,
 				hit(f, 1, "x-ticketgate-loop: this instance");
 		}
 	}
-	/* Rule 2, reduced to the domain for now: checking that the local
-	 * part decodes as one of our signed tokens needs the signing key
-	 * and comes with the token code. Until then a stranger can get
-	 * their own mail quarantined by using our domain, nothing more. */
+	/* Rule 2: a Message-ID of the form we write (a random UUID, see
+	 * compose.c) on our domain. The domain alone is not enough: agents'
+	 * own mail servers write Message-IDs on the company's domain, which
+	 * is often ours too. */
 	if (ctx->msgid_domain != NULL && ctx->msgid_domain[0] != '\0') {
 		const char *dom = ctx->msgid_domain;
 		const char *at = strrchr(m->message_id, '@');
 
 		if (dom[0] == '@')
 			dom++;
-		if (at != NULL && tg_ascii_strcasecmp(at + 1, dom) == 0)
-			hit(f, 2, "message-id: our domain");
+		if (at != NULL && tg_ascii_strcasecmp(at + 1, dom) == 0 &&
+		    uuid_form(m->message_id, (size_t)(at - m->message_id)))
+			hit(f, 2, "message-id: ours");
 	}
 	/* Rule 3: From or Sender is ours and neither is a known agent (an
 	 * agent may send as support@ with Sender: set to themselves). */

@@ -220,6 +220,9 @@ cfg_load_instance(struct cfg_ctx *c, const config_setting_t *g)
 			    instance.domain, check_domain),
 		CFG_ROW_STR("secret_file", 1, 4096, NULL, struct tg_config,
 			    instance.secret_file, NULL),
+		CFG_ROW_STR("trusted_authserv_id", 1, 253, CFG_NONE,
+			    struct tg_config, instance.trusted_authserv_id,
+			    check_domain),
 	};
 	const config_setting_t *found[TG_N(keys)];
 	struct tg_config *cfg = &c->impl->pub;

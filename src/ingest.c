@@ -2,6 +2,7 @@
  * recipients and new text of one parsed message, worked out before the
  * store opens a transaction. Parses untrusted input (via the parser). */
 #include "ticketgate/ingest.h"
+#include "ticketgate/authres.h"
 #include "ticketgate/buf.h"
 #include "ticketgate/charset.h"
 #include "ticketgate/reply.h"
@@ -307,6 +308,11 @@ tg_ingest_prepare(struct tg_pool *pool, const struct tg_message *msg,
 	at = strrchr(out->from_address, '@');
 	out->from_domain = at != NULL ? at + 1 : "";
 	classify_as_agent(pool, msg, &ctx, out);
+	out->authenticated =
+		opts->cfg != NULL &&
+		tg_authres_aligned_pass(msg,
+					opts->cfg->instance.trusted_authserv_id,
+					out->from_domain);
 	set_rates(opts, out);
 
 	/* a reply token may sit in the envelope recipient (what the MTA

@@ -24,7 +24,7 @@ tg_log_level_parse(const char *name, enum tg_log_level *level_r)
 		const char *name;
 		enum tg_log_level level;
 	} names[] = {
-		{"err", TG_LOG_ERR},     {"warning", TG_LOG_WARNING},
+		{"err", TG_LOG_ERR},       {"warning", TG_LOG_WARNING},
 		{"notice", TG_LOG_NOTICE}, {"info", TG_LOG_INFO},
 		{"debug", TG_LOG_DEBUG},
 	};

@@ -14,12 +14,14 @@
  * worker started with it. */
 struct serve_worker {
 	const struct tg_config *cfg;
-	const struct tg_config_mailbox *mb;
+	const struct tg_config_mailbox *mb; /* NULL: the outbox sender */
+	const char *name;        /* for the log: mb's name, or "outbox" */
 	const char **recipients; /* mb's addresses, as the pipeline wants */
 	char source[300];        /* "imap:<mailbox>" */
 	int wake_fd;             /* readable: stop now (never read) */
 	atomic_bool *stop;       /* set before wake_fd becomes readable */
 	bool once;               /* drain the mailbox, then return */
+	atomic_int *mailboxes_running; /* mailbox workers not yet done */
 	atomic_bool done;        /* the thread has finished */
 	int status;              /* once: 0 drained, 1 gave up */
 	pthread_t thread;
@@ -29,6 +31,9 @@ struct serve_worker {
 /* The thread body: works w->mb until told to stop (or, once, until it is
  * empty), reconnecting with backoff after failures. */
 void *serve_worker_main(void *arg);
+
+/* The outbox sender's thread body (serve-outbox.c). */
+void *serve_outbox_main(void *arg);
 
 /* Waits up to ms for fd to become readable: 1 readable, 0 time out. */
 int serve_wait_fd(int fd, int ms);

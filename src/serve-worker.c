@@ -93,7 +93,8 @@ take_lock(struct session *s, struct tg_err *err)
 		if (!told)
 			tg_log(TG_LOG_NOTICE,
 			       "%s: another daemon works this mailbox; "
-			       "waiting for it", name(s));
+			       "waiting for it",
+			       name(s));
 		told = true;
 		if (s->w->once ||
 		    serve_wait_fd(s->w->wake_fd, LOCK_RETRY_MS) == 1)
@@ -119,11 +120,11 @@ load_position(struct session *s, struct tg_err *err)
 	if (found)
 		tg_log(TG_LOG_NOTICE,
 		       "%s: UIDVALIDITY changed from %" PRIu32 " to %" PRIu32
-		       ": reading the folder again", name(s), v,
-		       s->uidvalidity);
+		       ": reading the folder again",
+		       name(s), v, s->uidvalidity);
 	s->last_uid = 0;
-	return tg_store_mailbox_set_position(s->st, name(s), s->uidvalidity,
-					     0, err);
+	return tg_store_mailbox_set_position(s->st, name(s), s->uidvalidity, 0,
+					     err);
 }
 
 static int
@@ -208,8 +209,7 @@ on_message(void *ctx, uint32_t uid, const char *raw, size_t len)
 /* One transaction for the batch and the position after it; the server
  * is told only after the commit. */
 static int
-run_batch(struct session *s, const uint32_t *uids, size_t n,
-	  struct tg_err *err)
+run_batch(struct session *s, const uint32_t *uids, size_t n, struct tg_err *err)
 {
 	s->stored = s->duplicates = s->quarantined = 0;
 	s->cb_failed = false;
@@ -267,8 +267,7 @@ wait_for_mail(struct session *s, struct tg_err *err)
 				 err) < 0)
 			return -1;
 	} else {
-		(void)serve_wait_fd(s->w->wake_fd,
-				    (int)a->poll_seconds * 1000);
+		(void)serve_wait_fd(s->w->wake_fd, (int)a->poll_seconds * 1000);
 	}
 	s->progressed = true;
 	return stopping(s->w) ? 1 : 0;
@@ -365,6 +364,7 @@ serve_worker_main(void *arg)
 		if (serve_wait_fd(w->wake_fd, delay) == 1)
 			break;
 	}
+	atomic_fetch_sub(w->mailboxes_running, 1);
 	atomic_store(&w->done, true);
 	return NULL;
 }

@@ -31,6 +31,7 @@ struct serve {
 	size_t n_workers;
 	int wake[2]; /* written to stop every worker at once */
 	atomic_bool stop;
+	atomic_int mailboxes_running;
 };
 
 int
@@ -58,26 +59,34 @@ load(const char *path, struct tg_config **cfg_r)
 		tg_log(errs.v[i].warning ? TG_LOG_WARNING : TG_LOG_ERR, "%s",
 		       errs.v[i].text);
 	tg_config_errors_deinit(&errs);
-	if (ret == 0 && (*cfg_r)->n_mailboxes == 0) {
-		tg_log(TG_LOG_ERR, "%s: no address names an imap_account: "
-		       "nothing to serve", path);
+	if (ret == 0 && (*cfg_r)->n_mailboxes == 0 && (*cfg_r)->smtp == NULL) {
+		tg_log(TG_LOG_ERR,
+		       "%s: no address names an imap_account and "
+		       "there is no smtp group: nothing to serve",
+		       path);
 		tg_config_free(cfg_r);
 		ret = -1;
 	}
 	return ret;
 }
 
+/* mb NULL: the outbox sender */
 static void
 worker_setup(struct serve *sv, struct serve_worker *w,
 	     const struct tg_config_mailbox *mb)
 {
 	w->cfg = sv->cfg;
 	w->mb = mb;
-	w->recipients = tg_xcalloc(mb->n_addresses, sizeof(*w->recipients));
-	for (size_t i = 0; i < mb->n_addresses; i++)
-		w->recipients[i] = mb->addresses[i]->address;
-	snprintf(w->source, sizeof(w->source), "imap:%s", mb->name);
+	w->name = mb != NULL ? mb->name : "outbox";
+	if (mb != NULL) {
+		w->recipients =
+			tg_xcalloc(mb->n_addresses, sizeof(*w->recipients));
+		for (size_t i = 0; i < mb->n_addresses; i++)
+			w->recipients[i] = mb->addresses[i]->address;
+		snprintf(w->source, sizeof(w->source), "imap:%s", mb->name);
+	}
 	w->wake_fd = sv->wake[0];
+	w->mailboxes_running = &sv->mailboxes_running;
 	w->stop = &sv->stop;
 	w->once = sv->once;
 	atomic_init(&w->done, false);
@@ -92,24 +101,31 @@ start_workers(struct serve *sv)
 		return -1;
 	}
 	atomic_store(&sv->stop, false);
-	sv->n_workers = sv->cfg->n_mailboxes;
+	atomic_store(&sv->mailboxes_running, (int)sv->cfg->n_mailboxes);
+	sv->n_workers = sv->cfg->n_mailboxes + (sv->cfg->smtp != NULL);
 	sv->workers = tg_xcalloc(sv->n_workers, sizeof(*sv->workers));
 	for (size_t i = 0; i < sv->n_workers; i++) {
 		struct serve_worker *w = &sv->workers[i];
+		bool mailbox = i < sv->cfg->n_mailboxes;
 		int e;
 
-		worker_setup(sv, w, &sv->cfg->mailboxes[i]);
-		e = pthread_create(&w->thread, NULL, serve_worker_main, w);
+		worker_setup(sv, w, mailbox ? &sv->cfg->mailboxes[i] : NULL);
+		e = pthread_create(
+			&w->thread, NULL,
+			mailbox ? serve_worker_main : serve_outbox_main, w);
 		if (e != 0) {
 			tg_log(TG_LOG_ERR, "%s: cannot start a thread: %s",
-			       w->mb->name, strerror(e));
+			       w->name, strerror(e));
 			w->status = 1;
 			atomic_store(&w->done, true);
+			if (mailbox)
+				atomic_fetch_sub(&sv->mailboxes_running, 1);
 			continue;
 		}
 		w->started = true;
 	}
-	tg_log(TG_LOG_INFO, "serving %zu mailboxes", sv->n_workers);
+	tg_log(TG_LOG_INFO, "serving %zu mailboxes%s", sv->cfg->n_mailboxes,
+	       sv->cfg->smtp != NULL ? " and the outbox" : "");
 	return 0;
 }
 
@@ -157,7 +173,7 @@ reload(struct serve *sv)
 	tg_log(TG_LOG_NOTICE, "reloading %s", sv->path);
 	if (load(sv->path, &fresh) < 0) {
 		tg_log(TG_LOG_ERR, "reload refused: keeping the running "
-		       "configuration");
+				   "configuration");
 	} else {
 		(void)stop_workers(sv);
 		tg_config_free(&sv->cfg);
@@ -225,7 +241,8 @@ tg_serve_run(const char *config_path, bool once)
 		tg_config_free(&sv.cfg);
 		return EX_TEMPFAIL;
 	}
-	sd_notifyf(0, "READY=1\nSTATUS=serving %zu mailboxes", sv.n_workers);
+	sd_notifyf(0, "READY=1\nSTATUS=serving %zu mailboxes",
+		   sv.cfg->n_mailboxes);
 	ms = tick_ms(&sv);
 	for (;;) {
 		sig = next_signal(sfd, ms);

@@ -19,4 +19,16 @@ int store_reopen_allowed(struct tg_store *st, const struct tg_ingest_mail *m,
 			 int64_t ticket_id, bool *allowed_r,
 			 struct tg_err *err);
 
+/* Queues the acknowledgement of a new ticket opened by m (nothing for
+ * automatic mail). */
+int store_enqueue_ack(struct tg_store *st, const struct tg_ingest_mail *m,
+		      int64_t ticket_id, int64_t message_id,
+		      struct tg_err *err);
+
+/* An agent's mail on ticket, stored as message: see
+ * store-ingest-agent.c. *action_r says what was done. */
+int store_agent_mail(struct tg_store *st, const struct tg_ingest_mail *m,
+		     int64_t ticket, int64_t message, const char **action_r,
+		     struct tg_err *err);
+
 #endif

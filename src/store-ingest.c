@@ -204,14 +204,6 @@ static const char sql_ticket_lock[] =
 static const char sql_ticket_reopen[] =
 	"UPDATE ticket SET status = 'open' WHERE id = $1::bigint";
 
-/* An agent's mail is an answer: waiting on the customer now, and the
- * first one stamps the first response. */
-static const char sql_ticket_agent_reply[] =
-	"UPDATE ticket SET status = CASE WHEN status IN ('open', 'on_hold') "
-	"THEN 'pending'::ticket_status ELSE status END, "
-	"first_response_at = COALESCE(first_response_at, now()) "
-	"WHERE id = $1::bigint";
-
 /* Applies the follow-up rules to an existing ticket; may turn it into a
  * new linked ticket (s->new_status set). *action_r says what happened. */
 static int
@@ -238,11 +230,8 @@ follow_up(struct tg_store *st, const struct tg_ingest_mail *m,
 	PQclear(res);
 
 	*action_r = "append";
-	if (s->agent_id != 0) {
-		*action_r = "agent-reply";
-		return store_run(st, sql_ticket_agent_reply, 1, vals, NULL, NULL,
-			   PGRES_COMMAND_OK, "ticket update", NULL, err);
-	}
+	if (s->agent_id != 0)
+		return 0; /* store_agent_mail() once the message is in */
 	if (status < 0)
 		return 0; /* a status this build does not know: just record */
 	switch (tg_thread_customer_followup((enum tg_ticket_status)status,
@@ -611,6 +600,12 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 		return -1;
 	if (message_insert(st, m, &s, &message, err) < 0 ||
 	    attachments_add(st, m, message, err) < 0)
+		return -1;
+	if (created && s.contact_id != 0 && strcmp(s.new_status, "open") == 0 &&
+	    store_enqueue_ack(st, m, s.ticket_id, message, err) < 0)
+		return -1;
+	if (!created && s.agent_id != 0 && s.ticket_id != 0 &&
+	    store_agent_mail(st, m, s.ticket_id, message, &r->action, err) < 0)
 		return -1;
 	r->new_ticket = created;
 	r->ticket_number = s.ticket_number;

@@ -140,8 +140,7 @@ tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
 		/* what the parser kept is not the whole message */
 		set_reason(r, "limit", limit, "");
 		ret = quarantine(st, raw, len, in, mail.envelope_to,
-				 mail.from_address,
-				 mail.raw_sha256, r, err);
+				 mail.from_address, mail.raw_sha256, r, err);
 		goto out;
 	}
 	if (tg_store_ingest(st, &mail, &r->ingest, err) < 0) {
@@ -151,8 +150,7 @@ tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
 		}
 		set_reason(r, "error", "store failed: ", err->msg);
 		ret = quarantine(st, raw, len, in, mail.envelope_to,
-				 mail.from_address,
-				 mail.raw_sha256, r, err);
+				 mail.from_address, mail.raw_sha256, r, err);
 		goto out;
 	}
 	if (r->ingest.flooded) {

@@ -188,6 +188,10 @@ struct tg_config {
 		 * printed, wiped on free. */
 		const unsigned char *secret;
 		size_t secret_len;
+		/* Agents are who they say only when an Authentication-Results
+		 * header from this authserv-id (our own MTA) shows an
+		 * aligned pass; NULL: no agent mail is trusted. */
+		const char *trusted_authserv_id;
 	} instance;
 
 	struct {

@@ -70,6 +70,9 @@ struct tg_ingest_mail {
 	const char *from_address; /* lowercased addr-spec, "" when none */
 	const char *from_domain;  /* lowercased, "" when none */
 	const char *from_name;
+	/* our MTA's Authentication-Results show an aligned pass for the
+	 * From domain (see authres.h); agents act only when true */
+	bool authenticated;
 
 	int64_t token_number;   /* ticket named by a verified token, or 0 */
 	int64_t subject_number; /* ticket named by [#N] in the subject, or 0 */

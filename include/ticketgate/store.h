@@ -8,6 +8,7 @@
 #include "ticketgate/err.h"
 
 struct tg_store;
+struct tg_pool;
 
 /* Connects with a libpq conninfo string; password (may be NULL) comes from
  * the configured file and is passed separately so it is never part of a
@@ -64,6 +65,71 @@ TG_MUST_CHECK int tg_store_mailbox_set_position(struct tg_store *st,
 TG_MUST_CHECK int tg_store_mailbox_lock(struct tg_store *st,
 					const char *mailbox,
 					struct tg_err *err);
+
+/* A claimed outbox row with what composing it needs. Strings live in the
+ * pool given to tg_store_outbox_claim(); none is NULL ("" when absent). */
+struct tg_outbox_item {
+	int64_t id;
+	const char *kind; /* "ack", "reply", "feedback", "size_notice", ... */
+	char **recipients; /* To first, then Cc */
+	size_t n_recipients;
+	const char *address; /* the support address it is sent from */
+	int attempts;
+	int64_t age_seconds; /* since the row was written */
+	int64_t ticket_number; /* 0: none */
+	const char *subject, *department, *status, *language;
+	const char *first_response_due, *resolution_due; /* "... UTC" */
+	const char *customer_name;
+	const char *cause_text;  /* new text of the causing message */
+	const char *detail;      /* the row's own text: a relayed reply's
+				    body, a command's errors */
+	const char *in_reply_to; /* its Message-ID */
+	char **references; /* the ticket's Message-IDs, oldest first */
+	size_t n_references;
+	const char *message_id; /* ours, once composed */
+	char *raw;              /* the composed message, or NULL */
+	size_t raw_len;
+};
+
+/* Opens a transaction and claims the oldest due pending row, skipping
+ * rows other senders hold: one not yet composed (composed false), or one
+ * composed and ready to send. 1 claimed (the transaction stays open until
+ * one of the calls below ends it), 0 none (no transaction left open), -1
+ * error. */
+TG_MUST_CHECK int tg_store_outbox_claim(struct tg_store *st, bool composed,
+					struct tg_pool *pool,
+					struct tg_outbox_item *it,
+					struct tg_err *err);
+/* Ends the claim without a change. */
+void tg_store_outbox_release(struct tg_store *st);
+/* Each records an outcome and commits the claim's transaction. */
+TG_MUST_CHECK int tg_store_outbox_composed(struct tg_store *st, int64_t id,
+					   const char *message_id,
+					   const char *raw, size_t len,
+					   struct tg_err *err);
+TG_MUST_CHECK int tg_store_outbox_sent(struct tg_store *st, int64_t id,
+				       const char *subject, const char *text,
+				       struct tg_err *err);
+TG_MUST_CHECK int tg_store_outbox_retry(struct tg_store *st, int64_t id,
+					const char *why, int delay_seconds,
+					struct tg_err *err);
+/* Failed for good, or suppressed by the rules on automatic mail: an
+ * internal event on the ticket says why. */
+TG_MUST_CHECK int tg_store_outbox_give_up(struct tg_store *st, int64_t id,
+					  bool suppressed, const char *why,
+					  struct tg_err *err);
+/* Automatic mail sent to recipient within the window, and how many of
+ * those were acknowledgements. */
+TG_MUST_CHECK int tg_store_outbox_recent(struct tg_store *st,
+					 const char *recipient,
+					 unsigned window_minutes,
+					 unsigned *automatic_r, unsigned *acks_r,
+					 struct tg_err *err);
+/* LISTEN for new outbox rows; then wait up to timeout_ms for one (1), a
+ * readable wake_fd or the time out (0), or a lost connection (-1). */
+TG_MUST_CHECK int tg_store_listen(struct tg_store *st, struct tg_err *err);
+TG_MUST_CHECK int tg_store_wait_notify(struct tg_store *st, int timeout_ms,
+				       int wake_fd, struct tg_err *err);
 
 /* One message for the quarantine; strings and raw are borrowed. */
 struct tg_quarantine_item {

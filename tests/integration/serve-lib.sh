@@ -7,6 +7,7 @@
 #   put USER FOLDER FILE...     appends with doveadm
 #   mail N [FROM] [TO]          prints a small message numbered N
 #   wait_for SQL WANT [SECS]    polls until the query prints WANT
+#   fail MSG / eq WHAT GOT WANT  report and stop (killing $daemon if set)
 . "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/dovecot.sh"
 
@@ -23,15 +24,16 @@ serve_setup() {
 	install -m 600 "$DV_PASSWORD_FILE" "$PG_DIR/conf/pw1"
 	install -m 600 "$DV_PASSWORD_FILE2" "$PG_DIR/conf/pw2"
 	CONF=$PG_DIR/conf/tg.conf
-	LOG=$PG_DIR/serve.log
+	LOG=${SERVE_LOG:-$PG_DIR/serve.log}
 	: >"$LOG"
 }
 
 # Options: host= port= security= ca= after= idle= poll= batch= second=1
-# (adds security@ on account "sec", user 2, folder INBOX)
+# (adds security@ on account "sec", user 2, folder INBOX), smtp=1 (our mail
+# goes to the sink of smtp.sh over SMTPS, with the shipped templates)
 serve_conf() {
 	local host=$DV_HOST port=$DV_PORT_IMAPS security=imaps ca=$DV_CA
-	local after=move idle=true poll=1 batch=100 second=0 kv
+	local after=move idle=true poll=1 batch=100 second=0 smtp=0 kv
 	for kv in "$@"; do
 		case $kv in
 		host=*) host=${kv#*=} ;;
@@ -43,15 +45,17 @@ serve_conf() {
 		poll=*) poll=${kv#*=} ;;
 		batch=*) batch=${kv#*=} ;;
 		second=*) second=${kv#*=} ;;
+		smtp=*) smtp=${kv#*=} ;;
 		esac
 	done
 	/usr/bin/python3 - "$(dirname "${BASH_SOURCE[0]}")/../../conf/ticketgate.conf.example" \
 		"$CONF" "$PG_CONNINFO" "$host" "$port" "$security" "$ca" "$after" "$idle" \
 		"$poll" "$batch" "$second" "$DV_USER" "$PG_DIR/conf/pw1" "$DV_USER2" \
-		"$PG_DIR/conf/pw2" <<'PY'
+		"$PG_DIR/conf/pw2" "$smtp" "${SMTP_PORT_SMTPS:-}" "${SMTP_CA:-}" \
+		"$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/conf/templates" <<'PY'
 import re, sys
 (src, dst, conninfo, host, port, security, ca, after, idle, poll, batch,
- second, user, pw, user2, pw2) = sys.argv[1:]
+ second, user, pw, user2, pw2, smtp, smtp_port, smtp_ca, templates) = sys.argv[1:]
 s = open(src).read()
 s = re.sub(r'(?m)^( *conninfo = ).*$', lambda m: m.group(1) + '"%s";' % conninfo, s)
 for a in ("support@example.com", "suporte@example.com"):
@@ -68,6 +72,10 @@ accounts = [account("main", user, pw)]
 if second == "1":
     accounts.append(account("sec", user2, pw2))
 s += "\nimap_accounts = (\n  " + ",\n  ".join(accounts) + "\n);\n"
+if smtp == "1":
+    s += ('smtp = { host = "127.0.0.1"; port = %s; security = "smtps"; '
+          'ca_file = "%s"; timeout_seconds = 5; };\ntemplates_dir = "%s";\n'
+          % (smtp_port, smtp_ca, templates))
 open(dst, "w").write(s)
 PY
 }
@@ -103,3 +111,14 @@ wait_for() {
 folder_count() {
 	dv_doveadm -f flow mailbox status -u "$1" messages "$2" | sed 's/.*messages=//'
 }
+
+# A test keeps the PID of a daemon it started in daemon, so that a failure
+# does not leave it running.
+daemon=
+fail() {
+	echo "FAIL: $*"
+	tail -15 "$LOG"
+	[ -z "$daemon" ] || kill -9 "$daemon" 2>/dev/null || true
+	exit 1
+}
+eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }

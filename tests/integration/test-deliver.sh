@@ -134,15 +134,21 @@ deliver "$data/auto-reply.eml" || fail "deliver auto-reply.eml"
 eq "auto-reply" "$(q "SELECT m.class || ' ' || t.status FROM message m JOIN ticket t
 	ON t.id = m.ticket_id WHERE m.message_id = 'ooo-1@solved.example'")" "auto_reply solved"
 
-# an agent's reply: recorded as the agent's, waiting on the customer now,
-# first response stamped; the agent never becomes a contact
+# mail from an agent's address that our MTA did not authenticate (here:
+# no configuration trusts any authserv-id): kept on the ticket as an
+# internal note with an event saying why, nothing changed, nothing relayed
+# (tests/integration/test-outbound.sh has the authenticated reply); the
+# agent never becomes a contact
 q "INSERT INTO agent (email, name) VALUES ('sam@example.com', 'Sam Agent')"
 q "UPDATE ticket SET status = 'open' WHERE number = $ns"
 deliver "$data/agent-reply.eml" || fail "deliver agent-reply.eml"
 eq "agent reply" "$(q "SELECT m.author_kind || ' ' || (m.agent_id IS NOT NULL) || ' ' ||
-	t.status || ' ' || (t.first_response_at IS NOT NULL) FROM message m
+	m.internal || ' ' || t.status || ' ' || (t.first_response_at IS NOT NULL) FROM message m
 	JOIN ticket t ON t.id = m.ticket_id WHERE m.message_id = 'agent-1@example.com'")" \
-	"agent true pending true"
+	"agent true true open false"
+eq "unverified event" "$(q "SELECT count(*) FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id
+	WHERE t.number = $ns AND e.kind = 'unverified_agent_mail'")" 1
+eq "nothing relayed" "$(q "SELECT count(*) FROM outbox WHERE kind = 'reply'")" 0
 eq "agent not a contact" "$(q "SELECT count(*) FROM contact WHERE email = 'sam@example.com'")" 0
 
 # a bounce is linked to the ticket of the message it returns and opens

@@ -18,15 +18,6 @@ seed=${CRASH_SEED:-$RANDOM}
 RANDOM=$seed
 cycle_log=$PG_DIR/cycle.log
 
-daemon=
-fail() {
-	echo "FAIL: $*"
-	tail -15 "$LOG"
-	[ -z "$daemon" ] || kill -9 "$daemon" 2>/dev/null || true
-	exit 1
-}
-eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
-
 # Message i (see the generator): every tenth from 10 on answers message
 # i-7, from its sender; every 250th from 5 carries a 100 KB attachment; the
 # ones listed here carry 1,500 header fields (the limit is 1,000), so the

@@ -11,14 +11,6 @@ work=$PG_DIR/mail
 mkdir -p "$work"
 for i in $(seq 1 60); do mail "$i" >"$work/$i.eml"; done
 
-daemon=
-fail() {
-	echo "FAIL: $*"
-	tail -15 "$LOG"
-	[ -z "$daemon" ] || kill -9 "$daemon" 2>/dev/null || true
-	exit 1
-}
-eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
 start() {
 	"$bin" serve -c "$CONF" "$@" >>"$LOG" 2>&1 &
 	daemon=$!
