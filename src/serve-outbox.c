@@ -88,7 +88,7 @@ render(struct sender *sd, struct tg_pool *pool, const struct tg_outbox_item *it,
 	/* templates have no conditionals: absent values get plain words */
 	const struct tg_template_var vars[] = {
 		{"ticket_number", number},
-		{"subject", it->subject},
+		{"subject", it->subject[0] != '\0' ? it->subject : it->detail},
 		{"customer_name", it->customer_name[0] != '\0'
 					  ? it->customer_name
 					  : it->recipients[0]},

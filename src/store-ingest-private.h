@@ -25,6 +25,17 @@ int store_enqueue_ack(struct tg_store *st, const struct tg_ingest_mail *m,
 		      int64_t ticket_id, int64_t message_id,
 		      struct tg_err *err);
 
+/* Records on ticket_id the failed recipients and reason of bounce m. */
+int store_record_bounce(struct tg_store *st, const struct tg_ingest_mail *m,
+			int64_t ticket_id, struct tg_err *err);
+
+/* When m answers ticket_id's feedback request with a rating, stores the
+ * rating; *rating_only_r is then true if the reply holds nothing else
+ * (it must not reopen the ticket). */
+int store_feedback_answer(struct tg_store *st, const struct tg_ingest_mail *m,
+			  int64_t ticket_id, bool *rating_only_r,
+			  struct tg_err *err);
+
 /* An agent's mail on ticket, stored as message: see
  * store-ingest-agent.c. *action_r says what was done. */
 int store_agent_mail(struct tg_store *st, const struct tg_ingest_mail *m,

@@ -213,7 +213,7 @@ follow_up(struct tg_store *st, const struct tg_ingest_mail *m,
 	const char *vals[1];
 	struct store_id id;
 	PGresult *res = NULL;
-	bool allowed;
+	bool allowed, rating_only = false;
 	int status;
 
 	vals[0] = store_id_param(&id, s->ticket_id);
@@ -239,6 +239,14 @@ follow_up(struct tg_store *st, const struct tg_ingest_mail *m,
 	case TG_FOLLOWUP_APPEND:
 		return 0;
 	case TG_FOLLOWUP_REOPEN:
+		if (status == TG_STATUS_SOLVED &&
+		    store_feedback_answer(st, m, s->ticket_id, &rating_only,
+					  err) < 0)
+			return -1;
+		if (rating_only) {
+			*action_r = "feedback";
+			return 0;
+		}
 		if (store_reopen_allowed(st, m, s->ticket_id, &allowed, err) < 0)
 			return -1;
 		if (!allowed) {
@@ -603,6 +611,9 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 		return -1;
 	if (created && s.contact_id != 0 && strcmp(s.new_status, "open") == 0 &&
 	    store_enqueue_ack(st, m, s.ticket_id, message, err) < 0)
+		return -1;
+	if (m->cls.cls == TG_CLASS_BOUNCE && s.ticket_id != 0 &&
+	    store_record_bounce(st, m, s.ticket_id, err) < 0)
 		return -1;
 	if (!created && s.agent_id != 0 && s.ticket_id != 0 &&
 	    store_agent_mail(st, m, s.ticket_id, message, &r->action, err) < 0)

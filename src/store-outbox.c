@@ -326,3 +326,18 @@ tg_store_wait_notify(struct tg_store *st, int timeout_ms, int wake_fd,
 	}
 	return got;
 }
+
+static const char sql_notice[] =
+	"INSERT INTO outbox (kind, recipients, address, detail) "
+	"VALUES ($1, ARRAY[lower($2)], $3, $4)";
+
+int
+tg_store_outbox_notice(struct tg_store *st, const char *kind,
+		       const char *recipient, const char *address,
+		       const char *detail, struct tg_err *err)
+{
+	const char *vals[4] = {kind, recipient, address, detail};
+
+	return store_run(st, sql_notice, 4, vals, NULL, NULL,
+			 PGRES_COMMAND_OK, "outbox notice", NULL, err);
+}

@@ -93,6 +93,50 @@ ingest_opts(const struct tg_pipeline_in *in, struct tg_ingest_opts *o)
 	o->flood_check = !in->reprocess;
 }
 
+/* The header block's length, so that an oversized message's sender can be
+ * read without parsing the rest. */
+static size_t
+header_length(const char *raw, size_t len)
+{
+	for (size_t i = 0; i + 1 < len && i < 256 * 1024; i++)
+		if (raw[i] == '\n' &&
+		    (raw[i + 1] == '\n' ||
+		     (raw[i + 1] == '\r' && i + 2 < len && raw[i + 2] == '\n')))
+			return i + 1;
+	return len < 256 * 1024 ? len : 256 * 1024;
+}
+
+/* Tells a person whose message was too large what the limit is; never
+ * answers automatic mail (the sender's rules on automatic mail and rate
+ * limits apply when it is sent). */
+static int
+notify_oversize(struct tg_store *st, const char *raw, size_t len,
+		const struct tg_pipeline_in *in, const char *to,
+		struct tg_err *err)
+{
+	struct tg_pool *pool = tg_pool_new(16 * 1024);
+	struct tg_ingest_opts opts;
+	struct tg_ingest_mail mail;
+	struct tg_message *msg;
+	struct tg_limits lim;
+	size_t hlen = header_length(raw, len);
+	int ret = 0;
+
+	tg_limits_init_default(&lim);
+	tg_message_parse(pool, raw, hlen, &lim, &msg);
+	ingest_opts(in, &opts);
+	opts.envelope_to = to;
+	tg_ingest_prepare(pool, msg, raw, hlen, &opts, &mail);
+	if (mail.cls.cls == TG_CLASS_NORMAL && mail.from_address[0] != '\0' &&
+	    to != NULL)
+		ret = tg_store_outbox_notice(
+			st, "size_notice", mail.from_address,
+			mail.address != NULL ? mail.address->address : to,
+			mail.subject, err);
+	tg_pool_free(&pool);
+	return ret;
+}
+
 int
 tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
 		const struct tg_pipeline_in *in, struct tg_pipeline_result *r,
@@ -122,7 +166,14 @@ tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
 		/* never parsed, never truncated: kept whole */
 		tg_ingest_sha256(raw, len, sha);
 		set_reason(r, "size", "over size limit", "");
-		return quarantine(st, raw, len, in, to, NULL, sha, r, err);
+		if (quarantine(st, raw, len, in, to, NULL, sha, r, err) < 0)
+			return -1;
+		if (!in->reprocess &&
+		    notify_oversize(st, raw, len, in, to, err) < 0) {
+			err->temporary = true;
+			return -1;
+		}
+		return 0;
 	}
 	pool = tg_pool_new(64 * 1024);
 	tg_message_parse(pool, raw, len, &lim, &msg);

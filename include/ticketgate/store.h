@@ -118,6 +118,12 @@ TG_MUST_CHECK int tg_store_outbox_retry(struct tg_store *st, int64_t id,
 TG_MUST_CHECK int tg_store_outbox_give_up(struct tg_store *st, int64_t id,
 					  bool suppressed, const char *why,
 					  struct tg_err *err);
+/* Queues a notice about no ticket (a message refused for its size) to
+ * recipient from our address; detail is its subject. */
+TG_MUST_CHECK int tg_store_outbox_notice(struct tg_store *st, const char *kind,
+					 const char *recipient,
+					 const char *address,
+					 const char *detail, struct tg_err *err);
 /* Automatic mail sent to recipient within the window, and how many of
  * those were acknowledgements. */
 TG_MUST_CHECK int tg_store_outbox_recent(struct tg_store *st,

@@ -15,6 +15,7 @@ serve_conf smtp=1
 # a small flood limit for the flood case; agents' mail is trusted when our
 # MTA (authserv-id mx.example.com) says DKIM passed for the From domain
 sed -i -e 's|^\( *flood_messages = \).*|\13;|' \
+	-e 's|^\( *message_bytes = \).*|\11048576;|' \
 	-e 's|^\( *secret_file = "secret";\)|\1\n  trusted_authserv_id = "mx.example.com";|' "$CONF"
 grep -q 'trusted_authserv_id = "mx.example.com"' "$CONF" || { echo "FAIL: conf"; exit 1; }
 "$bin" agent add sam@example.com --name "Sam Agent" --conninfo "$PG_CONNINFO" >/dev/null
@@ -170,6 +171,87 @@ once
 eq "forged: kept internal" "$(q "SELECT internal FROM message WHERE message_id = 'a5@example.com'")" t
 eq "forged: nothing changed" "$(q "SELECT status FROM ticket WHERE number = $cn")" solved
 eq "forged: relayed to no one" "$(count_to dan@case.example)" 2
+
+# --- answers to the feedback request: a rating alone is stored and does
+# not reopen; a rating with more to say is stored and reopens
+fbid=$(q "SELECT o.message_id FROM outbox o JOIN ticket t ON t.id = o.ticket_id
+	WHERE t.number = $cn AND o.kind = 'feedback'")
+customer_reply() { # ID BODY...
+	local id=$1
+	shift
+	{
+		printf 'From: Carol <carol@case.example>\r\nTo: support@example.com\r\n'
+		printf 'Subject: Re: [#%s] Case case-1\r\nMessage-ID: <%s@case.example>\r\n' "$cn" "$id"
+		printf 'In-Reply-To: <%s>\r\nReferences: <case-1@case.example> <%s>\r\n\r\n' "$fbid" "$fbid"
+		printf '%s\r\n' "$@"
+	} >"$work/$id.eml"
+	put "$DV_USER" INBOX "$work/$id.eml"
+}
+customer_reply r1 "Muito bom!" "" "> How did we do?"
+once
+eq "rating alone" "$(q "SELECT feedback_rating || ' ' || status FROM ticket WHERE number = $cn")" "5 solved"
+customer_reply r2 "4" "" "But the printer jams again since this morning."
+once
+eq "rating and more" "$(q "SELECT feedback_rating || ' ' || status FROM ticket WHERE number = $cn")" "4 open"
+
+# --- a bounce of our acknowledgement is recorded on its ticket and opens
+# nothing
+ackid=$(header Message-ID "$ack" | tr -d '<>')
+tickets=$(q "SELECT count(*) FROM ticket")
+sed "s/@ACK@/$ackid/" >"$work/dsn.eml" <<'DSN'
+From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>
+To: support@example.com
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn-1@mx.customer.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+Your message could not be delivered.
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.customer.example
+
+Final-Recipient: rfc822; alice@customer.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--b1
+Content-Type: text/rfc822-headers
+
+Message-ID: <@ACK@>
+From: support@example.com
+To: alice@customer.example
+
+--b1--
+DSN
+put "$DV_USER" INBOX "$work/dsn.eml"
+before=$(smtp_messages)
+once
+eq "bounce recorded" "$(q "SELECT e.new_value || ' ' || e.detail FROM ticket_event e JOIN ticket t
+	ON t.id = e.ticket_id WHERE t.number = $n AND e.kind = 'bounce' ORDER BY e.id DESC LIMIT 1")" \
+	"5.1.1 alice@customer.example: 550 5.1.1 User unknown"
+eq "bounce opens nothing" "$(q "SELECT count(*) FROM ticket")" "$tickets"
+eq "bounce answered by nothing" "$(smtp_messages)" "$before"
+
+# --- a message over the size limit: quarantined whole, and its sender
+# told once, from the null sender
+{
+	printf 'From: Big <big@large.example>\r\nTo: support@example.com\r\nSubject: huge\r\n'
+	printf 'Message-ID: <big-1@large.example>\r\n\r\n'
+	head -c 1200000 /dev/urandom | base64 -w 76
+} >"$work/big.eml"
+put "$DV_USER" INBOX "$work/big.eml"
+once
+eq "size quarantined" "$(q "SELECT count(*) FROM quarantine WHERE kind = 'size'")" 1
+notice=$(sent_to big@large.example)
+grep -q "larger than our limit of 1 MB" "$notice" || fail "size notice: $(cat "$notice")"
+eq "notice envelope" "$(/usr/bin/python3 -c 'import json,sys; print(repr(json.load(open(sys.argv[1]))["from"]))' "${notice%.eml}.env")" "''"
+eq "notice subject" "$(header Subject "$notice")" "Re: huge"
 
 # --- 4xx: retried, delivered once
 smtp_fail rcpt 'retry@*' 451 2
