@@ -163,17 +163,22 @@ store_agent_mail(struct tg_store *st, const struct tg_ingest_mail *m,
 		ret = 0;
 		goto out;
 	}
-	if (apply(st, &c, ticket, err) < 0)
-		goto out;
 	if (c.note) {
 		*action_r = "agent-note";
-		ret = keep_internal(st, ticket, message, "note", NULL, err);
+		ret = apply(st, &c, ticket, err) < 0
+			      ? -1
+			      : keep_internal(st, ticket, message, "note",
+					      NULL, err);
 		goto out;
 	}
+	/* the reply is queued before the commands, so that it goes out
+	 * before the feedback request a #status solved queues */
 	*action_r = "agent-reply";
 	vals[2] = c.rest;
-	ret = store_run(st, sql_relay, 3, vals, NULL, NULL, PGRES_COMMAND_OK,
-			"relay", NULL, err);
+	if (store_run(st, sql_relay, 3, vals, NULL, NULL, PGRES_COMMAND_OK,
+		      "relay", NULL, err) < 0)
+		goto out;
+	ret = apply(st, &c, ticket, err);
 out:
 	tg_pool_free(&pool);
 	return ret;
