@@ -75,6 +75,22 @@ policy(struct sender *sd, const struct tg_outbox_item *it, const char **why_r,
 				 "this address lately";
 			return 0;
 		}
+		/* rule 20: a sender who keeps writing the same thing anew
+		 * (often an auto-responder that escaped detection) gets two
+		 * acknowledgements at most */
+		if (strcmp(it->kind, "ack") == 0 && acks >= 2) {
+			bool same;
+
+			if (tg_store_outbox_same_subject(
+				    sd->st, it->recipients[i], it->ticket_number,
+				    it->subject, &same, err) < 0)
+				return -1;
+			if (same) {
+				*why_r = "rate limit: acknowledged the same "
+					 "subject twice already";
+				return 0;
+			}
+		}
 	}
 	return 0;
 }

@@ -260,13 +260,15 @@ tg_store_outbox_give_up(struct tg_store *st, int64_t id, bool suppressed,
 		      err);
 }
 
-/* Automatic mail already sent to one address within the window (rule 19
- * of the auto-mail rules), and acknowledgements among them (rule 20). */
+/* Automatic mail sent, or composed and on its way, to one address within
+ * the window (rule 19 of the auto-mail rules), and acknowledgements among
+ * them (rule 20). */
 static const char sql_recent[] =
 	"SELECT count(*), count(*) FILTER (WHERE kind = 'ack') FROM outbox "
-	"WHERE recipients @> ARRAY[lower($1)] AND state = 'sent' "
-	"AND kind <> 'reply' "
-	"AND sent_at > now() - make_interval(mins => $2::int)";
+	"WHERE recipients @> ARRAY[lower($1)] AND kind <> 'reply' "
+	"AND (state = 'sent' OR (state = 'pending' AND raw IS NOT NULL)) "
+	"AND coalesce(sent_at, created_at) > "
+	"now() - make_interval(mins => $2::int)";
 
 int
 tg_store_outbox_recent(struct tg_store *st, const char *recipient,
@@ -340,4 +342,30 @@ tg_store_outbox_notice(struct tg_store *st, const char *kind,
 
 	return store_run(st, sql_notice, 4, vals, NULL, NULL,
 			 PGRES_COMMAND_OK, "outbox notice", NULL, err);
+}
+
+/* Another ticket of the same requester with the same subject once reply
+ * prefixes and case are set aside (rule 20). */
+static const char sql_same_subject[] =
+	"SELECT count(*) FROM ticket t JOIN contact c ON c.id = t.requester_id "
+	"WHERE c.email = lower($1) AND t.number <> $2::bigint "
+	"AND lower(regexp_replace(t.subject, '^(\\s*(re|fwd?|aw|sv|wg)\\s*:)+\\s*', "
+	"'', 'i')) = lower(regexp_replace($3, "
+	"'^(\\s*(re|fwd?|aw|sv|wg)\\s*:)+\\s*', '', 'i'))";
+
+int
+tg_store_outbox_same_subject(struct tg_store *st, const char *recipient,
+			     int64_t number, const char *subject,
+			     bool *same_r, struct tg_err *err)
+{
+	char n[24];
+	const char *vals[3] = {recipient, n, subject};
+	int64_t count;
+
+	snprintf(n, sizeof(n), "%lld", (long long)number);
+	if (store_query_id(st, sql_same_subject, 3, vals, "same subject",
+			   &count, err) < 0)
+		return -1;
+	*same_r = count > 0;
+	return 0;
 }

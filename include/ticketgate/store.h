@@ -131,6 +131,14 @@ TG_MUST_CHECK int tg_store_outbox_recent(struct tg_store *st,
 					 unsigned window_minutes,
 					 unsigned *automatic_r, unsigned *acks_r,
 					 struct tg_err *err);
+/* Whether recipient opened another ticket than number with the same
+ * subject, reply prefixes and case aside. */
+TG_MUST_CHECK int tg_store_outbox_same_subject(struct tg_store *st,
+					       const char *recipient,
+					       int64_t number,
+					       const char *subject,
+					       bool *same_r,
+					       struct tg_err *err);
 /* LISTEN for new outbox rows; then wait up to timeout_ms for one (1), a
  * readable wake_fd or the time out (0), or a lost connection (-1). */
 TG_MUST_CHECK int tg_store_listen(struct tg_store *st, struct tg_err *err);

@@ -94,6 +94,19 @@ eq "suppression recorded" "$(q "SELECT detail FROM ticket_event e JOIN ticket t 
 	WHERE t.number = $nr AND e.kind = 'mail_suppressed'")" \
 	"noreply@shop.example: a no-reply or bounce mailbox"
 
+# rule 20: the same subject from one sender is acknowledged twice at most
+for i in 1 2 3; do
+	{
+		printf 'From: Rita <rita@repeat.example>\r\nTo: support@example.com\r\n'
+		printf 'Subject: Re: Printer broken\r\nMessage-ID: <repeat-%s@repeat.example>\r\n\r\nIt is broken.\r\n' "$i"
+	} >"$work/repeat-$i.eml"
+done
+put "$DV_USER" INBOX "$work"/repeat-?.eml
+once
+eq "same subject acknowledged twice" "$(count_to rita@repeat.example)" 2
+eq "third suppressed" "$(q "SELECT last_error FROM outbox WHERE state = 'suppressed'
+	AND 'rita@repeat.example' = ANY (recipients)")" "rate limit: acknowledged the same subject twice already"
+
 # --- feedback request: on solved only, once per solving
 "$bin" ticket set "$n" --status solved -c "$CONF" >/dev/null 2>&1 || fail "solve"
 once
