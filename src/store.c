@@ -143,15 +143,48 @@ store_id_param(struct store_id *t, int64_t id)
 	return t->s;
 }
 
+/* The index of sql's prepared statement, preparing it on first use; -1
+ * when it cannot be (the cache is full, or the transaction is aborted:
+ * then running it unprepared reports the real error). Prepared
+ * statements outlive transactions, so a ROLLBACK loses none. */
+static int
+prepared(struct tg_store *st, const char *sql, int n)
+{
+	char name[16];
+	PGresult *res;
+	bool ok;
+
+	for (int i = 0; i < st->n_prepared; i++)
+		if (st->prepared[i] == sql)
+			return i;
+	if (st->n_prepared >= STORE_MAX_PREPARED)
+		return -1;
+	snprintf(name, sizeof(name), "tg%d", st->n_prepared);
+	res = PQprepare(st->conn, name, sql, n, NULL);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok)
+		return -1;
+	st->prepared[st->n_prepared] = sql;
+	return st->n_prepared++;
+}
+
 int
 store_run(struct tg_store *st, const char *sql, int n,
 	  const char *const *vals, const int *lens, const int *fmts,
 	  ExecStatusType want, const char *what, PGresult **res_r,
 	  struct tg_err *err)
 {
-	PGresult *res =
-		PQexecParams(st->conn, sql, n, NULL, vals, lens, fmts, 0);
+	int i = prepared(st, sql, n);
+	char name[16];
+	PGresult *res;
 
+	if (i < 0) {
+		res = PQexecParams(st->conn, sql, n, NULL, vals, lens, fmts, 0);
+	} else {
+		snprintf(name, sizeof(name), "tg%d", i);
+		res = PQexecPrepared(st->conn, name, n, vals, lens, fmts, 0);
+	}
 	if (PQresultStatus(res) != want) {
 		int ret = store_fail(st, res, what, err);
 
