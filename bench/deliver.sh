@@ -89,9 +89,10 @@ as_owner() {
 	fi
 }
 
+# psql as the superuser, quiet ("does not exist, skipping" is no news)
 psql_admin() {
-	PGOPTIONS='-c client_min_messages=warning' "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" \
-		-U postgres "$@"
+	PGOPTIONS='-c client_min_messages=warning' "$PG_BIN/psql" -X -q -A -t \
+		-v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres "$@"
 }
 
 # A cluster with the defaults a package installs (fsync, synchronous
@@ -402,7 +403,7 @@ machine() {
 	printf '%s; %s CPUs (%s); %s; PostgreSQL %s; ticketgate %s (%s); load average at start %s' \
 		"$(date -u +%Y-%m-%d)" "$(nproc)" \
 		"$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
-		"$(. /etc/os-release && echo "$PRETTY_NAME")" \
+		"$(awk -F'"' '/^PRETTY_NAME=/ { print $2 }' /etc/os-release)" \
 		"$("$PG_BIN/postgres" --version | awk '{ print $3 }')" \
 		"$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')" \
 		"$(grep -m1 '^CMAKE_BUILD_TYPE' "$(dirname "$TG")/CMakeCache.txt" 2>/dev/null | cut -d= -f2)" \
@@ -439,7 +440,7 @@ main() {
 	fi
 	[[ $TCP == 1 ]] && confs+=(tcp)
 	{
-		echo "$(machine)"
+		machine
 		echo
 		echo "| connection | delivery | s | msg/s | ms per message | tickets | CPU wait | pgbench -C SELECT 1/s | pgbench -C INSERT+COMMIT/s | share of the SELECT 1 floor |"
 		echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

@@ -9,9 +9,10 @@ Writes, the same bytes for the same arguments:
                         each from its own customer at its own domain; F
                         answer an earlier message of one of those threads
                         (In-Reply-To and References name it, the subject
-                        keeps "Re:", the body quotes it). 2-6 KB each; about
-                        one in 5 is multipart/alternative with HTML, about
-                        one in 20 carries a small attachment.
+                        keeps "Re:", the body quotes it; a thread has at
+                        most 8 messages). 2-9 KB, most 3-6 KB; about one in
+                        5 is multipart/alternative with HTML, about one in
+                        20 carries a small attachment.
   OUTDIR/accounts.csv   CRM accounts for a third of the customer domains
                         (the rest reach the "none" route), for
                         `ticketgate accounts import`.

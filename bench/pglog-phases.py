@@ -14,7 +14,10 @@ import re
 import sys
 
 LINE = re.compile(r'^(\S+ \S+) \S+ \[(\d+)\] LOG:  (.*)$')
-DURATION = re.compile(r'duration: ([\d.]+) ms  (\w+)(?: <unnamed>)?: (.*)')
+# "statement: SQL", or "parse|bind|execute NAME: SQL" (NAME is <unnamed> for
+# an unprepared statement)
+DURATION = re.compile(r'duration: ([\d.]+) ms  (statement|parse|bind|execute)'
+                      r'(?: [^:]+)?: (.*)')
 SESSION = re.compile(r'session time: (\d+):(\d+):([\d.]+)')
 
 
