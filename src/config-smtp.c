@@ -110,6 +110,7 @@ enum {
 	S_HELO_NAME,
 	S_TIMEOUT,
 	S_RETRY,
+	S_BATCH,
 	S_COUNT
 };
 
@@ -140,6 +141,7 @@ static const struct cfg_key smtp_keys[S_COUNT] = {
 			    check_helo),
 	[S_TIMEOUT] = INT("timeout_seconds", 1, 3600,  "30", s.timeout_seconds),
 	[S_RETRY] = INT("retry_max_hours",   1, 720,   "48", s.retry_max_hours),
+	[S_BATCH] = INT("batch",             1, 1000,  "50", s.batch),
 };
 /* clang-format on */
 #undef STR

@@ -1,9 +1,11 @@
-/* The outbox as the sender sees it: claim a row (FOR UPDATE SKIP LOCKED,
- * so several daemons share the work), read what composing it needs,
- * keep the composed bytes, and record the outcome. A row is claimed in
- * a transaction that stays open while the SMTP server is talking; it is
- * marked sent in the same transaction, right after DATA's answer. */
+/* The outbox as the sender sees it: claim a batch of rows (FOR UPDATE
+ * SKIP LOCKED, so several daemons share the work), read what composing
+ * them needs, keep the composed bytes, and record each outcome. The
+ * claim's transaction stays open while the SMTP server is talking; each
+ * row is marked sent in it right after DATA's answer, and the marks are
+ * committed together when the batch ends. */
 #include "store-private.h"
+#include "ticketgate/buf.h"
 #include "ticketgate/pool.h"
 
 #include <errno.h>
@@ -13,12 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Everything composing needs, in one row: the ticket, its requester, the
- * message that caused the mail, what it answers (for a relayed reply the
- * customer's latest mail, which the agent's own Message-ID is not), and
- * the thread's Message-IDs for References: the first and the newest 19,
- * so that References always lead back to the customer's first mail. */
-static const char sql_claim[] =
+/* The oldest due pending rows, not yet composed ($1 true) or composed
+ * and ready to send ($1 false), at most $2 of them. */
+#define CLAIM_WHERE                                                         \
+	"WHERE o.id IN (SELECT id FROM outbox WHERE state = 'pending' "      \
+	"AND next_attempt_at <= now() AND (raw IS NULL) = $1::boolean "      \
+	"ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED) ORDER BY o.id"
+
+/* Everything composing needs, one row each: the ticket, its requester,
+ * the message that caused the mail, what it answers (for a relayed reply
+ * the customer's latest mail, which the agent's own Message-ID is not),
+ * and the thread's Message-IDs for References: the first and the newest
+ * 19, so that References always lead back to the customer's first mail. */
+static const char sql_claim_compose[] =
 	"SELECT o.id, o.kind, o.recipients, coalesce(o.address, t.address, "
 	"''), "
 	"o.attempts, extract(epoch FROM now() - o.created_at)::bigint, "
@@ -44,10 +53,17 @@ static const char sql_claim[] =
 	"FROM outbox o LEFT JOIN ticket t ON t.id = o.ticket_id "
 	"LEFT JOIN department d ON d.id = t.department_id "
 	"LEFT JOIN contact c ON c.id = t.requester_id "
-	"LEFT JOIN message cm ON cm.id = o.cause_id "
-	"WHERE o.id = (SELECT id FROM outbox WHERE state = 'pending' "
-	"AND next_attempt_at <= now() AND (raw IS NULL) = $1::boolean "
-	"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)";
+	"LEFT JOIN message cm ON cm.id = o.cause_id " CLAIM_WHERE;
+
+/* Sending needs only the envelope, the bytes and what the outcome
+ * records: the same columns, the composing ones left empty. */
+static const char sql_claim_send[] =
+	"SELECT o.id, o.kind, o.recipients, coalesce(o.address, t.address, "
+	"''), "
+	"o.attempts, extract(epoch FROM now() - o.created_at)::bigint, "
+	"coalesce(t.number, 0), coalesce(t.subject, ''), '', '', '', '', '', "
+	"'', '', '{}', coalesce(o.message_id, ''), o.raw, '', '' "
+	"FROM outbox o LEFT JOIN ticket t ON t.id = o.ticket_id " CLAIM_WHERE;
 
 /* "{a,b,\"c d\"}" as PostgreSQL prints a text[] of addresses and
  * Message-IDs: elements are quoted only when they hold special bytes. */
@@ -88,42 +104,43 @@ parse_array(struct tg_pool *pool, const char *s, char ***v_r)
 }
 
 static char *
-text(struct tg_pool *pool, const PGresult *res, int col)
+text(struct tg_pool *pool, const PGresult *res, int row, int col)
 {
-	return tg_pool_strdup(pool, PQgetvalue(res, 0, col));
+	return tg_pool_strdup(pool, PQgetvalue(res, row, col));
 }
 
 static void
-fill(struct tg_pool *pool, const PGresult *res, struct tg_outbox_item *it)
+fill(struct tg_pool *pool, const PGresult *res, int row,
+     struct tg_outbox_item *it)
 {
 	size_t len;
 	unsigned char *raw;
 
 	memset(it, 0, sizeof(*it));
-	it->id = store_get_id(res, 0, 0);
-	it->kind = text(pool, res, 1);
+	it->id = store_get_id(res, row, 0);
+	it->kind = text(pool, res, row, 1);
 	it->n_recipients =
-		parse_array(pool, PQgetvalue(res, 0, 2), &it->recipients);
-	it->address = text(pool, res, 3);
-	it->attempts = (int)store_get_id(res, 0, 4);
-	it->age_seconds = store_get_id(res, 0, 5);
-	it->ticket_number = store_get_id(res, 0, 6);
-	it->subject = text(pool, res, 7);
-	it->department = text(pool, res, 8);
-	it->status = text(pool, res, 9);
-	it->first_response_due = text(pool, res, 10);
-	it->resolution_due = text(pool, res, 11);
-	it->customer_name = text(pool, res, 12);
-	it->cause_text = text(pool, res, 13);
-	it->in_reply_to = text(pool, res, 14);
+		parse_array(pool, PQgetvalue(res, row, 2), &it->recipients);
+	it->address = text(pool, res, row, 3);
+	it->attempts = (int)store_get_id(res, row, 4);
+	it->age_seconds = store_get_id(res, row, 5);
+	it->ticket_number = store_get_id(res, row, 6);
+	it->subject = text(pool, res, row, 7);
+	it->department = text(pool, res, row, 8);
+	it->status = text(pool, res, row, 9);
+	it->first_response_due = text(pool, res, row, 10);
+	it->resolution_due = text(pool, res, row, 11);
+	it->customer_name = text(pool, res, row, 12);
+	it->cause_text = text(pool, res, row, 13);
+	it->in_reply_to = text(pool, res, row, 14);
 	it->n_references =
-		parse_array(pool, PQgetvalue(res, 0, 15), &it->references);
-	it->message_id = text(pool, res, 16);
-	it->language = text(pool, res, 18);
-	it->detail = text(pool, res, 19);
-	if (PQgetisnull(res, 0, 17))
+		parse_array(pool, PQgetvalue(res, row, 15), &it->references);
+	it->message_id = text(pool, res, row, 16);
+	it->language = text(pool, res, row, 18);
+	it->detail = text(pool, res, row, 19);
+	if (PQgetisnull(res, row, 17))
 		return;
-	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 17),
+	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 17),
 			      &len);
 	if (raw == NULL)
 		return;
@@ -135,27 +152,37 @@ fill(struct tg_pool *pool, const PGresult *res, struct tg_outbox_item *it)
 }
 
 int
-tg_store_outbox_claim(struct tg_store *st, bool composed, struct tg_pool *pool,
-		      struct tg_outbox_item *it, struct tg_err *err)
+tg_store_outbox_claim(struct tg_store *st, bool composed, unsigned max,
+		      struct tg_pool *pool, struct tg_outbox_item **items_r,
+		      size_t *n_r, struct tg_err *err)
 {
-	const char *vals[1] = {composed ? "false" : "true"};
+	char limit[16];
+	const char *vals[2] = {composed ? "false" : "true", limit};
 	PGresult *res = NULL;
-	int found;
+	int n;
 
+	*items_r = NULL;
+	*n_r = 0;
+	snprintf(limit, sizeof(limit), "%u", max > 0 ? max : 1);
 	if (store_exec(st, "BEGIN", "outbox begin", err) < 0)
 		return -1;
-	if (store_run(st, sql_claim, 1, vals, NULL, NULL, PGRES_TUPLES_OK,
-		      "outbox claim", &res, err) < 0) {
+	if (store_run(st, composed ? sql_claim_send : sql_claim_compose, 2,
+		      vals, NULL, NULL, PGRES_TUPLES_OK, "outbox claim", &res,
+		      err) < 0) {
 		tg_store_outbox_release(st);
 		return -1;
 	}
-	found = PQntuples(res) > 0;
-	if (found)
-		fill(pool, res, it);
+	n = PQntuples(res);
+	if (n > 0) {
+		*items_r = tg_pool_alloc(pool, (size_t)n * sizeof(**items_r));
+		for (int i = 0; i < n; i++)
+			fill(pool, res, i, &(*items_r)[i]);
+	}
 	PQclear(res);
-	if (!found)
+	*n_r = (size_t)n;
+	if (n == 0)
 		tg_store_outbox_release(st);
-	return found;
+	return n > 0;
 }
 
 void
@@ -166,13 +193,23 @@ tg_store_outbox_release(struct tg_store *st)
 	(void)store_exec(st, "ROLLBACK", "outbox rollback", &ignored);
 }
 
+int
+tg_store_outbox_commit(struct tg_store *st, struct tg_err *err)
+{
+	if (store_exec(st, "COMMIT", "outbox commit", err) < 0) {
+		tg_store_outbox_release(st);
+		return -1;
+	}
+	return 0;
+}
+
+/* One outcome inside the claim's transaction; a failure ends it. */
 static int
 finish(struct tg_store *st, const char *sql, int n, const char *const *vals,
        const int *lens, const int *fmts, const char *what, struct tg_err *err)
 {
 	if (store_run(st, sql, n, vals, lens, fmts, PGRES_COMMAND_OK, what,
-		      NULL, err) < 0 ||
-	    store_exec(st, "COMMIT", "outbox commit", err) < 0) {
+		      NULL, err) < 0) {
 		tg_store_outbox_release(st);
 		return -1;
 	}
@@ -196,27 +233,40 @@ tg_store_outbox_composed(struct tg_store *st, int64_t id,
 		      err);
 }
 
-/* Sent: the row, and the mail as an outbound message of its ticket, so
+/* Sent: the rows, and each mail as an outbound message of its ticket, so
  * the customer's answer and a bounce of it thread by Message-ID. */
 static const char sql_sent[] =
-	"WITH o AS (UPDATE outbox SET state = 'sent', sent_at = now(), "
-	"attempts = attempts + 1, last_error = NULL WHERE id = $1::bigint "
-	"RETURNING ticket_id, message_id, raw, recipients, address) "
+	"WITH o AS (UPDATE outbox SET state = 'sent', "
+	"sent_at = clock_timestamp(), attempts = attempts + 1, "
+	"last_error = NULL WHERE id = ANY ($1::bigint[]) "
+	"RETURNING id, ticket_id, message_id, raw, recipients, address) "
 	"INSERT INTO message (ticket_id, direction, author_kind, message_id, "
 	"from_address, to_addresses, raw, raw_sha256, source, subject, "
-	"body_text) SELECT ticket_id, 'outbound', 'system', message_id, "
-	"coalesce(address, ''), recipients, raw, sha256(raw), 'outbox', $2, "
-	"$3 FROM o WHERE ticket_id IS NOT NULL "
-	"ON CONFLICT (message_id, raw_sha256) DO NOTHING";
+	"body_text) SELECT o.ticket_id, 'outbound', 'system', o.message_id, "
+	"coalesce(o.address, ''), o.recipients, o.raw, sha256(o.raw), "
+	"'outbox', t.subject, '' FROM o JOIN ticket t ON t.id = o.ticket_id "
+	"ORDER BY o.id ON CONFLICT (message_id, raw_sha256) DO NOTHING";
 
 int
-tg_store_outbox_sent(struct tg_store *st, int64_t id, const char *subject,
-		     const char *text, struct tg_err *err)
+tg_store_outbox_sent(struct tg_store *st, const int64_t *ids, size_t n,
+		     struct tg_err *err)
 {
-	struct store_id i;
-	const char *vals[3] = {store_id_param(&i, id), subject, text};
+	struct tg_buf list;
+	const char *vals[1];
+	int r;
 
-	return finish(st, sql_sent, 3, vals, NULL, NULL, "outbox sent", err);
+	if (n == 0)
+		return 0;
+	tg_buf_init(&list, 16 * n + 2, 0);
+	(void)tg_buf_putc(&list, '{');
+	for (size_t i = 0; i < n; i++)
+		(void)tg_buf_appendf(&list, "%s%lld", i > 0 ? "," : "",
+			      (long long)ids[i]);
+	(void)tg_buf_putc(&list, '}');
+	vals[0] = tg_buf_cstr(&list);
+	r = finish(st, sql_sent, 1, vals, NULL, NULL, "outbox sent", err);
+	tg_buf_deinit(&list);
+	return r;
 }
 
 static const char sql_retry[] =

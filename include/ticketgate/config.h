@@ -89,6 +89,9 @@ struct tg_config_smtp {
 	/* a message deferred (4xx) or undeliverable for network errors is
 	 * given up once this old; default 48, 1..720 */
 	unsigned retry_max_hours;
+	/* rows claimed, and marks of sent mail committed, per transaction;
+	 * default 50, 1..1000 */
+	unsigned batch;
 	unsigned line; /* where the group is, for messages */
 };
 

@@ -91,25 +91,32 @@ struct tg_outbox_item {
 	size_t raw_len;
 };
 
-/* Opens a transaction and claims the oldest due pending row, skipping
- * rows other senders hold: one not yet composed (composed false), or one
- * composed and ready to send. 1 claimed (the transaction stays open until
- * one of the calls below ends it), 0 none (no transaction left open), -1
- * error. */
+/* Opens a transaction and claims the oldest due pending rows, at most
+ * max, skipping rows other senders hold: rows not yet composed (composed
+ * false), or rows composed and ready to send, whose composing fields are
+ * left "". 1 claimed (*items_r in pool; the transaction stays open until
+ * tg_store_outbox_commit() or a failure ends it), 0 none (no transaction
+ * left open), -1 error. */
 TG_MUST_CHECK int tg_store_outbox_claim(struct tg_store *st, bool composed,
-					struct tg_pool *pool,
-					struct tg_outbox_item *it,
-					struct tg_err *err);
+					unsigned max, struct tg_pool *pool,
+					struct tg_outbox_item **items_r,
+					size_t *n_r, struct tg_err *err);
 /* Ends the claim without a change. */
 void tg_store_outbox_release(struct tg_store *st);
-/* Each records an outcome and commits the claim's transaction. */
+/* Ends the claim, keeping the outcomes recorded; rows claimed without an
+ * outcome stay pending as they were. */
+TG_MUST_CHECK int tg_store_outbox_commit(struct tg_store *st,
+					 struct tg_err *err);
+/* Each records one claimed row's outcome in the claim's transaction; a
+ * failure rolls the whole claim back. */
 TG_MUST_CHECK int tg_store_outbox_composed(struct tg_store *st, int64_t id,
 					   const char *message_id,
 					   const char *raw, size_t len,
 					   struct tg_err *err);
-TG_MUST_CHECK int tg_store_outbox_sent(struct tg_store *st, int64_t id,
-				       const char *subject, const char *text,
-				       struct tg_err *err);
+/* Marks the rows ids sent, each recorded as an outbound message of its
+ * ticket. */
+TG_MUST_CHECK int tg_store_outbox_sent(struct tg_store *st, const int64_t *ids,
+				       size_t n, struct tg_err *err);
 TG_MUST_CHECK int tg_store_outbox_retry(struct tg_store *st, int64_t id,
 					const char *why, int delay_seconds,
 					struct tg_err *err);

@@ -3,8 +3,8 @@
 # the acknowledgement and its headers (English and Portuguese), none for
 # automatic mail or a flood, none to a no-reply address; the feedback
 # request on solved only; a 4xx retried and delivered once; a 5xx given up
-# and recorded on the ticket; a crash between claim and send not sending
-# twice.
+# and recorded on the ticket; one batch with mixed outcomes; a crash
+# between claim and send not sending twice.
 set -euo pipefail
 . "$(dirname "$0")/serve-lib.sh"
 . "$(dirname "$0")/smtp.sh"
@@ -292,6 +292,29 @@ q "SELECT detail FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id
 	WHERE t.number = $jn AND e.kind = 'delivery_failed'" | grep -q "550" ||
 	fail "give-up not recorded with the reply"
 eq "nothing delivered" "$(count_to reject@never.example)" 0
+
+# --- one batch, mixed outcomes: a 451 and a 550 among accepted mail in
+# the same SMTP session and transaction; each row gets its own outcome
+smtp_fail rcpt 'mixdefer@*' 451 1
+smtp_fail rcpt 'mixreject@*' 550 1
+for who in mixa mixdefer mixb mixreject mixc; do
+	mail "$who" "$who@mixed.example" >"$work/$who.eml"
+	put "$DV_USER" INBOX "$work/$who.eml"
+done
+conns=$(smtp_connections)
+once
+mixed() { q "SELECT string_agg(split_part(recipients[1], '@', 1) || '=' || state, ' ' ORDER BY id)
+	FROM outbox WHERE recipients[1] LIKE '%@mixed.example'"; }
+eq "mixed batch" "$(mixed)" "mixa=sent mixdefer=pending mixb=sent mixreject=failed mixc=sent"
+eq "one session for the batch" "$(($(smtp_connections) - conns))" 1
+for who in mixa mixb mixc; do
+	eq "$who delivered once" "$(count_to "$who@mixed.example")" 1
+done
+eq "mixed: sent rows recorded" "$(q "SELECT count(*) FROM message WHERE direction = 'outbound'
+	AND to_addresses[1] IN ('mixa@mixed.example', 'mixb@mixed.example', 'mixc@mixed.example')")" 3
+retry
+eq "mixed: deferred row sent on retry" "$(mixed)" "mixa=sent mixdefer=sent mixb=sent mixreject=failed mixc=sent"
+eq "mixed: nothing sent twice" "$(count_to mixa@mixed.example) $(count_to mixdefer@mixed.example)" "1 1"
 
 # --- a crash while the row is claimed and the server has not answered
 # DATA: nothing was accepted, and after the restart it is sent once

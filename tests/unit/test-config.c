@@ -522,6 +522,7 @@ test_example_smtp(void)
 		TG_CHECK_STREQ(sm->helo_name, "example.com");
 		TG_CHECK(sm->timeout_seconds == 30);
 		TG_CHECK(sm->retry_max_hours == 48);
+		TG_CHECK(sm->batch == 50);
 		TG_CHECK(sm->line == line);
 		/* the path stands even where nothing is */
 		TG_CHECK_STREQ(cfg->templates_dir, templates);
@@ -1158,6 +1159,7 @@ test_smtp_good(void)
 		TG_CHECK_STREQ(sm->password, "test-only-password");
 		TG_CHECK_STREQ(sm->helo_name, "mx1.example.net");
 		TG_CHECK(sm->timeout_seconds == 5 && sm->retry_max_hours == 12);
+		TG_CHECK(sm->batch == 200);
 		data_path(want, sizeof(want), "templates");
 		TG_CHECK_STREQ(cfg->templates_dir, want);
 	}
