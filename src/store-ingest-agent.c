@@ -93,7 +93,7 @@ check_assignee(struct tg_store *st, struct tg_pool *pool,
 
 static int
 apply(struct tg_store *st, const struct tg_commands *c, int64_t ticket,
-      struct tg_err *err)
+      const struct tg_config *cfg, struct tg_err *err)
 {
 	struct store_id t;
 	char tags[TG_COMMAND_MAX * 101 + 1] = "";
@@ -115,6 +115,8 @@ apply(struct tg_store *st, const struct tg_commands *c, int64_t ticket,
 	first = PQntuples(res) > 0 && PQgetvalue(res, 0, 0)[0] == 't';
 	met = PQntuples(res) > 0 && PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
+	if (c->priority != NULL && store_recount_due(st, ticket, cfg, err) < 0)
+		return -1;
 	if (!first)
 		return 0;
 	vals[1] = met ? "met" : "missed";
@@ -165,7 +167,7 @@ store_agent_mail(struct tg_store *st, const struct tg_ingest_mail *m,
 	}
 	if (c.note) {
 		*action_r = "agent-note";
-		ret = apply(st, &c, ticket, err) < 0
+		ret = apply(st, &c, ticket, m->cfg, err) < 0
 			      ? -1
 			      : keep_internal(st, ticket, message, "note",
 					      NULL, err);
@@ -178,7 +180,7 @@ store_agent_mail(struct tg_store *st, const struct tg_ingest_mail *m,
 	if (store_run(st, sql_relay, 3, vals, NULL, NULL, PGRES_COMMAND_OK,
 		      "relay", NULL, err) < 0)
 		goto out;
-	ret = apply(st, &c, ticket, err);
+	ret = apply(st, &c, ticket, m->cfg, err);
 out:
 	tg_pool_free(&pool);
 	return ret;

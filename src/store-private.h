@@ -56,4 +56,11 @@ int store_query_id(struct tg_store *st, const char *sql, int n,
 		   const char *const *vals, const char *what, int64_t *id_r,
 		   struct tg_err *err);
 
+/* Counts the ticket's SLA due times again for its current priority, from
+ * its creation, under the policy it was created with (a changed priority
+ * has other targets). Nothing changes without cfg or a policy. */
+struct tg_config;
+int store_recount_due(struct tg_store *st, int64_t ticket_id,
+		      const struct tg_config *cfg, struct tg_err *err);
+
 #endif

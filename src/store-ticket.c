@@ -156,31 +156,44 @@ static const char sql_set_assignee[] =
 	"AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM agent "
 	"WHERE email = lower($2::text)))";
 
-/* A new priority has other SLA targets: the due times are counted again
- * from the ticket's creation, under the policy it was created with. */
 static const char sql_set_priority[] =
 	"UPDATE ticket SET priority = $2::ticket_priority "
-	"WHERE number = $1::bigint "
-	"RETURNING sla_policy, extract(epoch FROM created_at)::bigint";
+	"WHERE number = $1::bigint RETURNING id";
+static const char sql_due_basis[] =
+	"SELECT sla_policy, extract(epoch FROM created_at)::bigint, "
+	"priority::text FROM ticket WHERE id = $1::bigint";
 static const char sql_set_due[] =
 	"UPDATE ticket SET first_response_due = to_timestamp($2::bigint), "
-	"resolution_due = to_timestamp($3::bigint) WHERE number = $1::bigint";
+	"resolution_due = to_timestamp($3::bigint) WHERE id = $1::bigint";
 
-static int
-recompute_due(struct tg_store *st, const char *number, const PGresult *res,
-	      enum tg_priority pr, const struct tg_config *cfg,
-	      struct tg_err *err)
+int
+store_recount_due(struct tg_store *st, int64_t ticket_id,
+		  const struct tg_config *cfg, struct tg_err *err)
 {
-	const struct tg_config_sla_policy *p;
+	const struct tg_config_sla_policy *p = NULL;
+	struct store_id id;
 	char first[24], resolution[24];
-	const char *vals[3] = {number, first, resolution};
+	const char *vals[3] = {store_id_param(&id, ticket_id), first,
+			       resolution};
+	enum tg_priority pr;
+	PGresult *res = NULL;
 	int64_t f, r;
+	bool counted = false;
 
-	if (cfg == NULL || PQgetisnull(res, 0, 0))
-		return 0; /* no policy to count with: the due times stay */
-	p = tg_config_sla_policy(cfg, PQgetvalue(res, 0, 0));
-	if (!tg_config_sla_due(p, pr, store_get_id(res, 0, 1), &f, &r))
+	if (cfg == NULL)
 		return 0;
+	if (store_run(st, sql_due_basis, 1, vals, NULL, NULL,
+		      PGRES_TUPLES_OK, "ticket due basis", &res, err) < 0)
+		return -1;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
+	    tg_priority_parse(PQgetvalue(res, 0, 2), &pr)) {
+		p = tg_config_sla_policy(cfg, PQgetvalue(res, 0, 0));
+		counted = tg_config_sla_due(p, pr, store_get_id(res, 0, 1), &f,
+					    &r);
+	}
+	PQclear(res);
+	if (!counted)
+		return 0; /* no policy to count with: the due times stay */
 	snprintf(first, sizeof(first), "%" PRId64, f);
 	snprintf(resolution, sizeof(resolution), "%" PRId64, r);
 	return store_run(st, sql_set_due, 3, vals, NULL, NULL,
@@ -193,27 +206,22 @@ set_priority(struct tg_store *st, const char *number, const char *value,
 {
 	const char *vals[2] = {number, value};
 	enum tg_priority pr;
-	PGresult *res = NULL;
-	int ret;
+	int64_t id;
 
-	if (tg_priority_parse(value, &pr) < 0)
+	if (!tg_priority_parse(value, &pr))
 		return tg_err_set(err, "unknown priority");
 	if (store_exec(st, "BEGIN", "begin", err) < 0)
 		return -1;
-	if (store_run(st, sql_set_priority, 2, vals, NULL, NULL,
-		      PGRES_TUPLES_OK, "ticket update", &res, err) < 0)
-		goto fail;
-	ret = PQntuples(res) > 0 ? 1 : 0;
-	if (ret == 1 && recompute_due(st, number, res, pr, cfg, err) < 0)
-		goto fail;
-	PQclear(res);
+	if (store_query_id(st, sql_set_priority, 2, vals, "ticket update", &id,
+			   err) < 0 ||
+	    (id != 0 && store_recount_due(st, id, cfg, err) < 0)) {
+		(void)store_exec(st, "ROLLBACK", "rollback",
+				 &(struct tg_err){0});
+		return -1;
+	}
 	if (store_exec(st, "COMMIT", "commit", err) < 0)
 		return -1;
-	return ret;
-fail:
-	PQclear(res);
-	(void)store_exec(st, "ROLLBACK", "rollback", &(struct tg_err){0});
-	return -1;
+	return id != 0 ? 1 : 0;
 }
 
 int

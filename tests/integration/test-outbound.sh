@@ -168,9 +168,15 @@ grep -q "line 2: unknown command #stauts" "$err" || fail "command error mail: $(
 eq "not relayed" "$(count_to dan@case.example)" 1
 # a note is relayed to no one; then every command at once
 agent_mail a3 case-1@case.example pass "#note" "Customer is on the old plan."
+due() { q "SELECT sla_policy IS NOT NULL, first_response_due, resolution_due FROM ticket WHERE number = $cn"; }
+due_medium=$(due)
+case $due_medium in t\|*) ;; *) fail "no SLA policy to count with: $due_medium" ;; esac
 agent_mail a4 case-1@case.example pass "#priority urgent" "#assign kim@example.com" \
 	"#tag billing" "#status solved" "" "Fixed in 2.1."
 once
+# urgent has shorter targets: #priority counts the due times again
+eq "due times counted again" "$(q "SELECT first_response_due < '$(echo "$due_medium" | cut -d'|' -f2)'
+	AND resolution_due < '$(echo "$due_medium" | cut -d'|' -f3)' FROM ticket WHERE number = $cn")" t
 eq "note not relayed, reply relayed" "$(count_to dan@case.example)" 2
 eq "commands applied" "$(q "SELECT t.priority || ' ' || a.email || ' ' || array_to_string(t.tags, ',') ||
 	' ' || t.status FROM ticket t JOIN agent a ON a.id = t.assignee_id WHERE t.number = $cn")" \
