@@ -1,7 +1,8 @@
-/* `ticketgate agent add|list|remove`: the agents whose mail counts as
- * replies from the help desk. Names and addresses come from the admin and
- * travel as SQL parameters, so any text is stored as typed. */
+/* `ticketgate agent add|list|remove|token`: the agents whose mail counts
+ * as replies from the help desk. Names and addresses come from the admin
+ * and travel as SQL parameters, so any text is stored as typed. */
 #include "cmd.h"
+#include "ticketgate/agent-token.h"
 #include "ticketgate/buf.h"
 #include "ticketgate/config.h"
 #include "ticketgate/json.h"
@@ -23,11 +24,14 @@ usage(void)
 			"       ticketgate agent [-c CONFIG | --conninfo STR] "
 			"list [--json]\n"
 			"       ticketgate agent [-c CONFIG | --conninfo STR] "
-			"remove EMAIL\n");
+			"remove EMAIL\n"
+			"       ticketgate agent -c CONFIG token EMAIL "
+			"[--address SUPPORT_ADDRESS]\n");
 }
 
 struct agent_args {
 	const char *conninfo, *config, *verb, *email, *name, *department;
+	const char *address; /* token: the support address to sign at */
 	bool json;
 };
 
@@ -49,6 +53,8 @@ parse_args(int argc, char **argv, struct agent_args *a)
 			a->name = argv[++i];
 		else if (strcmp(opt, "--department") == 0 && i + 1 < argc)
 			a->department = argv[++i];
+		else if (strcmp(opt, "--address") == 0 && i + 1 < argc)
+			a->address = argv[++i];
 		else if (strcmp(opt, "--json") == 0)
 			a->json = true;
 		else if (opt[0] == '-')
@@ -61,6 +67,14 @@ parse_args(int argc, char **argv, struct agent_args *a)
 			return -1;
 	}
 	if (a->verb == NULL || (a->conninfo == NULL && a->config == NULL))
+		return -1;
+	/* the token is signed with the configuration's secret */
+	if (strcmp(a->verb, "token") == 0)
+		return a->email != NULL && a->config != NULL && a->name == NULL &&
+				       a->department == NULL && !a->json
+			       ? 0
+			       : -1;
+	if (a->address != NULL)
 		return -1;
 	if (strcmp(a->verb, "list") == 0)
 		return a->email == NULL && a->name == NULL &&
@@ -127,6 +141,34 @@ print_agent(void *arg, const struct tg_agent_info *a)
 	(void)tg_buf_appendf(&ls->out, ", \"active\": %s}",
 			     a->active ? "true" : "false");
 	fputs(tg_buf_cstr(&ls->out), stdout);
+}
+
+/* Prints the agent's own signed address at a support address (the
+ * first configured one by default). Needs no database. */
+static int
+print_token(const struct tg_config *cfg, const struct agent_args *a)
+{
+	const char *support = a->address;
+	struct tg_buf out;
+
+	if (support == NULL && cfg->n_addresses > 0)
+		support = cfg->addresses[0].address;
+	if (support == NULL || tg_config_address(cfg, support) == NULL) {
+		fprintf(stderr, "agent: %s is not a support address of %s\n",
+			support != NULL ? support : "(none)", a->config);
+		return EX_USAGE;
+	}
+	if (!cfg->instance.agent_tokens)
+		fprintf(stderr,
+			"agent: instance.agent_tokens is off in %s: mail to "
+			"this address is not trusted until it is on\n",
+			a->config);
+	tg_buf_init(&out, 128, 0);
+	tg_agent_token_address(cfg->instance.secret, cfg->instance.secret_len,
+			       support, a->email, &out);
+	printf("%s\n", tg_buf_cstr(&out));
+	tg_buf_deinit(&out);
+	return 0;
 }
 
 static int
@@ -197,6 +239,10 @@ tg_cmd_agent(int argc, char **argv)
 	if (a.config != NULL) {
 		if (tg_cmd_load_config("agent", a.config, &cfg) < 0) {
 			status = 1;
+			goto out;
+		}
+		if (strcmp(a.verb, "token") == 0) {
+			status = print_token(cfg, &a);
 			goto out;
 		}
 		if (a.conninfo == NULL)

@@ -223,6 +223,8 @@ cfg_load_instance(struct cfg_ctx *c, const config_setting_t *g)
 		CFG_ROW_STR("trusted_authserv_id", 1, 253, CFG_NONE,
 			    struct tg_config, instance.trusted_authserv_id,
 			    check_domain),
+		CFG_ROW_BOOL("agent_tokens", "false", struct tg_config,
+			     instance.agent_tokens),
 	};
 	const config_setting_t *found[TG_N(keys)];
 	struct tg_config *cfg = &c->impl->pub;

@@ -2,6 +2,7 @@
  * recipients and new text of one parsed message, worked out before the
  * store opens a transaction. Parses untrusted input (via the parser). */
 #include "ticketgate/ingest.h"
+#include "ticketgate/agent-token.h"
 #include "ticketgate/authres.h"
 #include "ticketgate/buf.h"
 #include "ticketgate/charset.h"
@@ -180,6 +181,45 @@ find_token(const struct tg_ingest_opts *o, const char *addr,
 	tg_buf_deinit(&base);
 }
 
+/* Whether the agent's own signed address is among the recipients: the
+ * envelope, the MTA's trace headers (where a Bcc shows), To or Cc. */
+static bool
+agent_token_seen(struct tg_pool *pool, const struct tg_ingest_opts *o,
+		 const struct tg_message *msg, const char *agent)
+{
+	static const char *const trace[] = {"delivered-to", "x-original-to"};
+
+	if (o->envelope_to != NULL &&
+	    tg_agent_token_check(o->key, o->keylen, o->envelope_to, agent) == 1)
+		return true;
+	for (size_t i = 0; i < msg->n_headers; i++) {
+		const struct tg_header *h = &msg->headers[i];
+		struct tg_addr *list;
+		int k;
+
+		if (tg_ascii_strcasecmp(h->name, trace[0]) != 0 &&
+		    tg_ascii_strcasecmp(h->name, trace[1]) != 0)
+			continue;
+		k = tg_address_parse_list(pool, h->value, h->value_len, &list);
+		for (int j = 0; j < k; j++)
+			if (list[j].address != NULL &&
+			    tg_agent_token_check(o->key, o->keylen,
+						 list[j].address, agent) == 1)
+				return true;
+	}
+	for (size_t i = 0; i < msg->n_to; i++)
+		if (msg->to[i].address != NULL &&
+		    tg_agent_token_check(o->key, o->keylen, msg->to[i].address,
+					 agent) == 1)
+			return true;
+	for (size_t i = 0; i < msg->n_cc; i++)
+		if (msg->cc[i].address != NULL &&
+		    tg_agent_token_check(o->key, o->keylen, msg->cc[i].address,
+					 agent) == 1)
+			return true;
+	return false;
+}
+
 static void
 add_other(struct tg_pool *pool, const struct tg_addr *a,
 	  struct tg_ingest_mail *out)
@@ -313,6 +353,11 @@ tg_ingest_prepare(struct tg_pool *pool, const struct tg_message *msg,
 		tg_authres_aligned_pass(msg,
 					opts->cfg->instance.trusted_authserv_id,
 					out->from_domain);
+	if (!out->authenticated && opts->cfg != NULL &&
+	    opts->cfg->instance.agent_tokens && opts->key != NULL &&
+	    out->agent_address[0] != '\0')
+		out->authenticated =
+			agent_token_seen(pool, opts, msg, out->agent_address);
 	set_rates(opts, out);
 
 	/* a reply token may sit in the envelope recipient (what the MTA

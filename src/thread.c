@@ -2,12 +2,10 @@
  * decision which ticket a message joins. Parses untrusted input (subjects
  * and addresses come from senders). */
 #include "ticketgate/thread.h"
+#include "ticketgate/mac.h"
 #include "ticketgate/util.h"
 
 #include <inttypes.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,35 +35,20 @@ tg_thread_subject_token(const char *subject, int64_t *number_r)
 	return 0;
 }
 
-/* Lowercase base32 (RFC 4648 alphabet) of the first MAC_BYTES of the
- * HMAC over "t<number>:<address>". */
+/* The mac of a reply token: over "t<number>:<address>", the address
+ * lowercased. */
 static void
 compute_mac(const unsigned char *key, size_t keylen, const char *address,
 	    size_t addrlen, int64_t number, char out[MAC_CHARS + 1])
 {
-	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	struct tg_buf msg;
-	unsigned bits = 0, acc = 0;
-	size_t o = 0;
 
 	tg_buf_init(&msg, 64, 0);
 	tg_buf_appendf(&msg, "t%" PRId64 ":", number);
 	for (size_t i = 0; i < addrlen; i++)
 		tg_buf_putc(&msg, tg_ascii_tolower((unsigned char)address[i]));
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg.data,
-	     msg.len, md, &mdlen);
+	tg_mac_b32(key, keylen, msg.data, msg.len, MAC_BYTES, out);
 	tg_buf_deinit(&msg);
-	for (size_t i = 0; i < MAC_BYTES; i++) {
-		acc = (acc << 8) | md[i];
-		bits += 8;
-		while (bits >= 5) {
-			out[o++] = b32[(acc >> (bits - 5)) & 31];
-			bits -= 5;
-		}
-	}
-	out[o] = '\0';
 }
 
 void
@@ -124,7 +107,7 @@ tg_thread_parse_address(const unsigned char *key, size_t keylen,
 	}
 	compute_mac(key, keylen, plain.data, plain.len, n, mac);
 	/* constant time: the comparison must not leak how much matched */
-	ret = CRYPTO_memcmp(mac, dot + 1, MAC_CHARS) == 0 ? 1 : -1;
+	ret = tg_mac_equal(mac, dot + 1, MAC_CHARS) ? 1 : -1;
 	if (ret == 1)
 		*number_r = n;
 	tg_buf_deinit(&plain);

@@ -195,6 +195,10 @@ struct tg_config {
 		 * header from this authserv-id (our own MTA) shows an
 		 * aligned pass; NULL: no agent mail is trusted. */
 		const char *trusted_authserv_id;
+		/* Also trust an agent's mail sent to the agent's own signed
+		 * address (support+a.<mac>@domain, see agent-token.h); default
+		 * false. */
+		bool agent_tokens;
 	} instance;
 
 	struct {

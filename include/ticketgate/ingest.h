@@ -71,7 +71,9 @@ struct tg_ingest_mail {
 	const char *from_domain;  /* lowercased, "" when none */
 	const char *from_name;
 	/* our MTA's Authentication-Results show an aligned pass for the
-	 * From domain (see authres.h); agents act only when true */
+	 * From domain (see authres.h), or, where instance.agent_tokens is
+	 * set, the agent's own signed address is among the recipients (see
+	 * agent-token.h); agents act only when true */
 	bool authenticated;
 
 	int64_t token_number;   /* ticket named by a verified token, or 0 */

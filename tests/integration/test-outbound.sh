@@ -16,7 +16,7 @@ serve_conf smtp=1
 # MTA (authserv-id mx.example.com) says DKIM passed for the From domain
 sed -i -e 's|^\( *flood_messages = \).*|\13;|' \
 	-e 's|^\( *message_bytes = \).*|\11048576;|' \
-	-e 's|^\( *secret_file = "secret";\)|\1\n  trusted_authserv_id = "mx.example.com";|' "$CONF"
+	-e 's|^\( *secret_file = "secret";\)|\1\n  trusted_authserv_id = "mx.example.com";\n  agent_tokens = true;|' "$CONF"
 grep -q 'trusted_authserv_id = "mx.example.com"' "$CONF" || { echo "FAIL: conf"; exit 1; }
 "$bin" agent add sam@example.com --name "Sam Agent" --conninfo "$PG_CONNINFO" >/dev/null
 "$bin" agent add kim@example.com --name "Kim Agent" --conninfo "$PG_CONNINFO" >/dev/null
@@ -128,6 +128,8 @@ agent_mail() { # ID IN-REPLY-TO AUTH BODY...
 	{
 		[ "$auth" = pass ] && printf 'Authentication-Results: mx.example.com; dkim=pass header.d=example.com\r\n'
 		[ "$auth" = forged ] && printf 'Authentication-Results: mx.evil.example; dkim=pass header.d=example.com\r\n'
+		# an agent's own address Bcc'd: the MTA shows it in Delivered-To
+		case $auth in token:*) printf 'Delivered-To: %s\r\n' "${auth#token:}" ;; esac
 		printf 'From: Sam Agent <sam@example.com>\r\nTo: support@example.com\r\n'
 		printf 'Subject: Re: Case case-1\r\nMessage-ID: <%s@example.com>\r\n' "$id"
 		printf 'In-Reply-To: <%s>\r\nDate: Sun, 22 Nov 2026 11:00:00 +0000\r\n\r\n' "$irt"
@@ -321,6 +323,30 @@ eq "mixed: sent rows recorded" "$(q "SELECT count(*) FROM message WHERE directio
 retry
 eq "mixed: deferred row sent on retry" "$(mixed)" "mixa=sent mixdefer=sent mixb=sent mixreject=failed mixc=sent"
 eq "mixed: nothing sent twice" "$(count_to mixa@mixed.example) $(count_to mixdefer@mixed.example)" "1 1"
+
+# --- an agent's own signed address (instance.agent_tokens) vouches for
+# the agent without Authentication-Results; another agent's does not
+sam_token=$("$bin" agent -c "$CONF" token sam@example.com --address support@example.com)
+kim_token=$("$bin" agent -c "$CONF" token kim@example.com)
+case $sam_token in support+a.*@example.com) ;; *) fail "agent token: $sam_token" ;; esac
+{
+	printf 'From: Tom <tom@tok.example>\r\nTo: support@example.com\r\nSubject: Token case\r\n'
+	printf 'Message-ID: <tok-1@tok.example>\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\n\r\nHelp.\r\n'
+} >"$work/tok.eml"
+put "$DV_USER" INBOX "$work/tok.eml"
+once
+tn=$(ticket_of tok-1@tok.example)
+agent_mail t1 tok-1@tok.example "token:$kim_token" "#priority high" "" "Sam's From, Kim's token."
+once
+eq "another agent's token: internal" "$(q "SELECT internal FROM message WHERE message_id = 't1@example.com'")" t
+eq "another agent's token: nothing applied" "$(q "SELECT priority FROM ticket WHERE number = $tn")" medium
+eq "another agent's token: relayed to no one" "$(count_to tom@tok.example)" 1
+agent_mail t2 tok-1@tok.example "token:$sam_token" "#priority high" "" "Looking into it."
+once
+eq "own token: applied" "$(q "SELECT priority || ' ' || status FROM ticket WHERE number = $tn")" "high pending"
+eq "own token: relayed" "$(count_to tom@tok.example)" 2
+grep -l '"tom@tok.example"' "$SMTP_SPOOL"/*.env | sed 's/env$/eml/' | xargs grep -l "${sam_token%@*}" &&
+	fail "the agent's token reached the customer"
 
 # --- a crash while the row is claimed and the server has not answered
 # DATA: nothing was accepted, and after the restart it is sent once

@@ -2,12 +2,15 @@
  * message in a shared folder was sent to, and the class an agent gets
  * when rule 3 alone called the mail a loop. */
 #include "ticketgate/ingest.h"
+#include "ticketgate/agent-token.h"
+#include "ticketgate/config.h"
 #include "ticketgate/message.h"
 #include "ticketgate/pool.h"
 #include "ticketgate/util.h"
 #include "tg-test.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const folder[] = {"support@example.com",
@@ -104,10 +107,72 @@ test_as_agent(void)
 	tg_pool_free(&pool);
 }
 
+/* An agent's own signed address among the recipients vouches for the
+ * agent, where the configuration allows it, for that agent only. */
+static void
+test_agent_token(void)
+{
+	static const unsigned char key[] = "0123456789abcdef0123456789abcdef";
+	struct tg_config cfg;
+	struct tg_ingest_opts o = {.source = "test",
+				   .envelope_to = "support@example.com",
+				   .key = key,
+				   .keylen = 32,
+				   .cfg = &cfg};
+	struct tg_buf token, raw;
+	struct tg_limits lim;
+	static const struct {
+		const char *from, *where;
+		bool tokens_on, want;
+	} cases[] = {
+		{"Sam@example.com", "To", true, true},
+		{"sam@example.com", "Cc", true, true},
+		{"sam@example.com", "Delivered-To", true, true},
+		{"sam@example.com", "X-Original-To", true, true},
+		{"sam@example.com", "envelope", true, true},
+		{"sam@example.com", "To", false, false},
+		{"kim@example.com", "To", true, false},
+		{"sam@example.com", "Reply-To", true, false},
+	};
+
+	memset(&cfg, 0, sizeof(cfg));
+	tg_limits_init_default(&lim);
+	tg_buf_init(&token, 128, 0);
+	tg_buf_init(&raw, 512, 0);
+	tg_agent_token_address(key, 32, "support@example.com",
+			       "sam@example.com", &token);
+	for (size_t i = 0; i < TG_N(cases); i++) {
+		struct tg_pool *pool = tg_pool_new(4096);
+		struct tg_ingest_mail m;
+		struct tg_message *msg;
+		bool env = strcmp(cases[i].where, "envelope") == 0;
+
+		cfg.instance.agent_tokens = cases[i].tokens_on;
+		o.envelope_to = env ? tg_buf_cstr(&token)
+				    : "support@example.com";
+		tg_buf_reset(&raw);
+		(void)tg_buf_appendf(&raw, "From: %s\n", cases[i].from);
+		if (!env)
+			(void)tg_buf_appendf(&raw, "%s: %s\n", cases[i].where,
+					     tg_buf_cstr(&token));
+		(void)tg_buf_puts(&raw, "Subject: Re: help\n\nDone.\n");
+		tg_message_parse(pool, raw.data, raw.len, &lim, &msg);
+		tg_ingest_prepare(pool, msg, raw.data, raw.len, &o, &m);
+		TG_CHECK(m.authenticated == cases[i].want);
+		if (m.authenticated != cases[i].want)
+			fprintf(stderr, "  case %zu: %s in %s\n", i,
+				cases[i].from, cases[i].where);
+		tg_pool_free(&pool);
+	}
+	tg_buf_deinit(&token);
+	tg_buf_deinit(&raw);
+}
+
 int
 main(void)
 {
 	test_recipient();
+	test_agent_token();
 	test_as_agent();
 	return tg_test_done();
 }
