@@ -2,10 +2,10 @@
  * connection (LISTEN ticketgate_outbox wakes it) and one SMTP session
  * reused across messages. Each row is first composed (template, headers,
  * a fresh Message-ID) and the bytes kept, so retries send the same mail;
- * then sent in a transaction that holds a batch of rows and marks each
- * sent right after DATA's answer. A crash between that answer and the
- * batch's commit (at most SEND_BATCH_MS later) sends the mail again on
- * restart, under the same Message-ID: the one window. */
+ * then sent in a transaction that holds a batch of rows, and those the
+ * server took are marked sent in it. A crash between DATA's answer and
+ * the batch's commit (at most SEND_BATCH_MS later) sends the mail again
+ * on restart, under the same Message-ID: the one window. */
 #include "serve-private.h"
 #include "ticketgate/buf.h"
 #include "ticketgate/compose.h"

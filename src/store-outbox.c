@@ -1,9 +1,8 @@
 /* The outbox as the sender sees it: claim a batch of rows (FOR UPDATE
  * SKIP LOCKED, so several daemons share the work), read what composing
  * them needs, keep the composed bytes, and record each outcome. The
- * claim's transaction stays open while the SMTP server is talking; each
- * row is marked sent in it right after DATA's answer, and the marks are
- * committed together when the batch ends. */
+ * claim's transaction stays open while the SMTP server is talking; the
+ * rows it took are marked sent in it, committed when the batch ends. */
 #include "store-private.h"
 #include "ticketgate/buf.h"
 #include "ticketgate/pool.h"
