@@ -120,19 +120,31 @@ corpus_score() {
 		"$REPO/tests/corpus/score-check.sh" "$REPO/build/release/ticketgate"
 }
 
-# Only the fuzz target is built: the rest of the project is covered by the
+# Only the fuzz targets are built: the rest of the project is covered by the
 # gcc builds, and -Werror stays with them (clang warns about other things).
 build_fuzz() {
 	cmake -S "$REPO" -B "$REPO/build/fuzz" -DCMAKE_C_COMPILER=clang \
 		-DCMAKE_BUILD_TYPE=Debug -DTG_FUZZ=ON -DTG_SANITIZE=ON \
 		-DTG_WERROR=OFF &&
 		cmake --build "$REPO/build/fuzz" --parallel "$JOBS" \
-			--target fuzz-parse
+			--target fuzz-parse fuzz-lmtp
 }
 
 fuzz_smoke() {
 	TG_FUZZ_ARTIFACTS=$REPO/build/fuzz/artifacts \
 		"$REPO/tests/corpus/fuzz-smoke.sh" "$REPO/build/fuzz/fuzz/fuzz-parse"
+}
+
+# The LMTP state machine, from the sessions in fuzz/lmtp-seeds (copied:
+# libFuzzer adds what it finds to its first corpus directory).
+fuzz_lmtp() {
+	local corpus=$REPO/build/fuzz/lmtp-corpus
+	mkdir -p "$corpus" "$REPO/build/fuzz/artifacts"
+	cp "$REPO"/fuzz/lmtp-seeds/* "$corpus/"
+	"$REPO/build/fuzz/fuzz/fuzz-lmtp" -max_total_time="${TG_FUZZ_LMTP_SECONDS:-20}" \
+		-max_len=8192 -artifact_prefix="$REPO/build/fuzz/artifacts/lmtp-" \
+		"$corpus" 2>&1 | tail -3
+	return "${PIPESTATUS[0]}"
 }
 
 # stage NAME NEEDS COMMAND... — runs COMMAND unless the stage named NEEDS
@@ -198,6 +210,7 @@ main() {
 	stage "corpus: score" "release: build" corpus_score
 	stage "fuzz: build (clang)" "$deps" build_fuzz
 	stage "fuzz: ${TG_FUZZ_SECONDS:-60} s run" "fuzz: build (clang)" fuzz_smoke
+	stage "fuzz: LMTP ${TG_FUZZ_LMTP_SECONDS:-20} s run" "fuzz: build (clang)" fuzz_lmtp
 	stop_services
 	summary
 }

@@ -1,9 +1,12 @@
 /* `ticketgate deliver --to ADDRESS [FILE]`: the MTA pipe. Reads one
- * message, stores it through the ingest pipeline and exits 0 only after
- * the commit; 75 (EX_TEMPFAIL) makes the MTA retry. Reads untrusted input. */
+ * message, hands it to the daemon over LMTP when the configuration names
+ * a socket that answers, else stores it through the ingest pipeline
+ * itself; exits 0 only after the commit, 75 (EX_TEMPFAIL) makes the MTA
+ * retry. Reads untrusted input. */
 #include "cmd.h"
 #include "ticketgate/buf.h"
 #include "ticketgate/config.h"
+#include "ticketgate/lmtp.h"
 #include "ticketgate/pipeline.h"
 #include "ticketgate/store.h"
 
@@ -14,13 +17,13 @@
 
 #define EX_OK 0
 #define EX_USAGE 64
+#define EX_NOUSER 67
 #define EX_SOFTWARE 70
 #define EX_UNAVAILABLE 69
 #define EX_TEMPFAIL 75
 
-/* Largest message kept whole in the quarantine; beyond it the MTA bounces
- * it (EX_UNAVAILABLE) rather than anything keeping a truncated copy. */
-#define QUARANTINE_MAX ((size_t)256 * 1024 * 1024)
+/* Beyond TG_PIPELINE_KEEP_MAX the MTA bounces the message
+ * (EX_UNAVAILABLE) rather than anything keeping a truncated copy. */
 
 /* The secret is a small file; a longer one is a mistake worth reporting. */
 #define SECRET_MAX 4096
@@ -67,14 +70,16 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: ticketgate deliver --to ADDRESS [--conninfo STR] "
-		"[-c CONFIG] [--department NAME] [--secret-file FILE] "
-		"[FILE]\n");
+		"usage: ticketgate deliver --to ADDRESS [--from SENDER] "
+		"[--conninfo STR] [-c CONFIG] [--department NAME] "
+		"[--secret-file FILE] [--direct] [FILE]\n");
 }
 
 struct deliver_args {
 	const char *to, *conninfo, *department, *secret_file, *file;
 	const char *config;
+	const char *from;            /* the envelope sender for LMTP, or NULL */
+	bool direct;                 /* never through the daemon */
 	const struct tg_config *cfg; /* loaded from config, or NULL */
 	size_t max_bytes;            /* larger messages are quarantined */
 };
@@ -99,6 +104,10 @@ parse_args(int argc, char **argv, struct deliver_args *a)
 			a->config = argv[++i];
 		else if (strcmp(opt, "--secret-file") == 0 && i + 1 < argc)
 			a->secret_file = argv[++i];
+		else if (strcmp(opt, "--from") == 0 && i + 1 < argc)
+			a->from = argv[++i];
+		else if (strcmp(opt, "--direct") == 0)
+			a->direct = true;
 		else if (opt[0] == '-' && strcmp(opt, "-") != 0)
 			return -1;
 		else if (a->file == NULL)
@@ -146,6 +155,63 @@ store_message(struct tg_store *st, const struct deliver_args *a,
 	return EX_OK;
 }
 
+/* An envelope address fit for "<...>" on one command line; anything else
+ * is sent as the null sender (the pipeline reads the header's From). */
+static const char *
+lmtp_sender(const char *from)
+{
+	if (from == NULL || strlen(from) > 256 ||
+	    strpbrk(from, "<> \t\r\n") != NULL)
+		return "";
+	return from;
+}
+
+/* Hands the message to the daemon when one listens. Returns the exit
+ * status, or -1 to store it here: no lmtp group, --direct, options the
+ * daemon cannot be told (--department, --secret-file, --conninfo), an
+ * address the configuration does not know (stored here as before), a
+ * message over the size limit, or nobody answering or greeting on the
+ * socket. Once the conversation began, only the daemon's verdict counts:
+ * 250 is the commit, 5xx to RCPT is 67 (the MTA bounces), anything else
+ * 75. */
+static int
+hand_over(const struct deliver_args *a, const struct tg_buf *raw,
+	  bool conninfo_given)
+{
+	const struct tg_config_lmtp *lc = a->cfg != NULL ? a->cfg->lmtp : NULL;
+	char reply[300];
+
+	if (lc == NULL || a->direct || a->department != NULL ||
+	    a->secret_file != NULL || conninfo_given ||
+	    !tg_lmtp_recipient_known(a->cfg, a->to))
+		return -1;
+	/* the daemon keeps only the limit's worth of an oversized message;
+	 * here it is quarantined whole, as it always was */
+	if (raw->len > a->max_bytes)
+		return -1;
+	switch (tg_lmtp_send(lc->socket, lmtp_sender(a->from), a->to,
+			     tg_buf_cstr(raw), raw->len,
+			     (int)lc->timeout_seconds, reply, sizeof(reply))) {
+	case TG_LMTP_SENT:
+		fprintf(stderr, "deliver: handed over by lmtp: %s\n", reply);
+		return EX_OK;
+	case TG_LMTP_UNAVAILABLE:
+		fprintf(stderr,
+			"deliver: %s: %s; storing the message directly\n",
+			lc->socket, reply);
+		return -1;
+	case TG_LMTP_NO_SUCH_USER:
+		fprintf(stderr, "deliver: refused by lmtp: %s\n", reply);
+		return EX_NOUSER;
+	case TG_LMTP_TEMPFAIL:
+	case TG_LMTP_REFUSED:
+	default:
+		/* never lost: the MTA keeps it and tries again */
+		fprintf(stderr, "deliver: lmtp: %s\n", reply);
+		return EX_TEMPFAIL;
+	}
+}
+
 int
 tg_cmd_deliver(int argc, char **argv)
 {
@@ -157,12 +223,14 @@ tg_cmd_deliver(int argc, char **argv)
 	struct tg_err err;
 	FILE *f = NULL;
 	int status = EX_OK;
+	bool conninfo_given;
 
 	if (parse_args(argc, argv, &a) < 0) {
 		usage();
 		return EX_USAGE;
 	}
-	tg_buf_init(&raw, 64 * 1024, QUARANTINE_MAX);
+	conninfo_given = a.conninfo != NULL;
+	tg_buf_init(&raw, 64 * 1024, TG_PIPELINE_KEEP_MAX);
 	tg_buf_init(&secret, 64, SECRET_MAX + 1);
 	a.max_bytes = TG_INGEST_MAX_BYTES;
 	if (a.config != NULL) {
@@ -194,28 +262,34 @@ tg_cmd_deliver(int argc, char **argv)
 		secret.data[--secret.len] = '\0';
 	f = a.file == NULL ? stdin : fopen(a.file, "rb");
 	if (f == NULL || read_all(f, a.max_bytes, &raw) < 0 ||
-	    (raw.len > a.max_bytes && read_all(f, QUARANTINE_MAX, &raw) < 0)) {
+	    (raw.len > a.max_bytes &&
+	     read_all(f, TG_PIPELINE_KEEP_MAX, &raw) < 0)) {
 		fprintf(stderr, "deliver: %s: %s\n", a.file ? a.file : "stdin",
 			raw.overflow ? "too large even for the quarantine"
 				     : strerror(errno));
 		/* too large to keep at all: the MTA bounces it to the
 		 * sender, so it is not dropped silently; a read error may
 		 * pass */
-		status = raw.overflow || raw.len > QUARANTINE_MAX
+		status = raw.overflow || raw.len > TG_PIPELINE_KEEP_MAX
 				 ? EX_UNAVAILABLE
 				 : EX_TEMPFAIL;
 		goto out;
 	}
-	if (raw.len > QUARANTINE_MAX) {
+	if (raw.len > TG_PIPELINE_KEEP_MAX) {
 		fprintf(stderr, "deliver: too large even for the quarantine\n");
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
+	status = hand_over(&a, &raw, conninfo_given);
+	if (status >= 0)
+		goto out;
+	status = EX_OK;
 	if (tg_store_open(a.conninfo, password, &st, &err) < 0) {
 		fprintf(stderr, "deliver: %s\n", err.msg);
 		status = err.temporary ? EX_TEMPFAIL : EX_SOFTWARE;
 		goto out;
 	}
+	tg_store_one_shot(st); /* this connection serves one message */
 	status = store_message(st, &a, &raw, &secret);
 out:
 	if (f != NULL && f != stdin)

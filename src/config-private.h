@@ -175,4 +175,7 @@ void cfg_finish_imap(struct cfg_ctx *c);
 void cfg_load_smtp(struct cfg_ctx *c, const config_setting_t *g,
 		   const config_setting_t *s);
 
+/* The LMTP listener, in config-lmtp.c: the lmtp group g (NULL: absent). */
+void cfg_load_lmtp(struct cfg_ctx *c, const config_setting_t *g);
+
 #endif

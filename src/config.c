@@ -279,6 +279,7 @@ enum {
 	K_IMAP_ACCOUNTS,
 	K_SMTP,
 	K_TEMPLATES_DIR,
+	K_LMTP,
 	K_COUNT
 };
 
@@ -299,6 +300,7 @@ static const struct cfg_key top_keys[K_COUNT] = {
 	 * place, so cfg_load_smtp() sets it */
 	[K_TEMPLATES_DIR] = CFG_ROW_STR("templates_dir", 1, 4096, CFG_NONE,
 					struct tg_config, templates_dir, NULL),
+	[K_LMTP] = CFG_ROW_AGG("lmtp", CFG_GROUP, false),
 };
 
 /* A present setting of the right type, or NULL (the error is reported). */
@@ -331,6 +333,7 @@ read_config(struct cfg_ctx *c)
 	cfg_finish_imap(c);
 	/* after the instance: the EHLO name defaults to its domain */
 	cfg_load_smtp(c, typed(found, K_SMTP), found[K_TEMPLATES_DIR]);
+	cfg_load_lmtp(c, typed(found, K_LMTP));
 }
 
 static void

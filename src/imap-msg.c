@@ -326,7 +326,7 @@ wait_wake(int server_fd, int wake_fd, long long deadline, enum wake *why_r,
 	};
 
 	for (;;) {
-		long long left = deadline - tg_imap_now_ms();
+		long long left = deadline - tg_now_ms();
 		int r;
 
 		if (left <= 0) {
@@ -407,7 +407,7 @@ int
 tg_imap_idle(struct tg_imap *im, int timeout_ms, int wake_fd, bool *activity_r,
 	     struct tg_err *err)
 {
-	long long deadline = tg_imap_now_ms() + timeout_ms;
+	long long deadline = tg_now_ms() + timeout_ms;
 	enum wake why = WAKE_SERVER;
 
 	*activity_r = false;

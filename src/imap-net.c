@@ -22,15 +22,6 @@
 /* libetpan reads through a buffer of this size; one TLS record fits. */
 #define STREAM_BUFFER_BYTES 16384
 
-long long
-tg_imap_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 tg_imap_net_fail(struct tg_imap_net *net, const char *fmt, ...)
 {
@@ -46,11 +37,11 @@ tg_imap_net_fail(struct tg_imap_net *net, const char *fmt, ...)
 int
 tg_imap_net_wait(struct tg_imap_net *net, short events)
 {
-	long long deadline = tg_imap_now_ms() + net->timeout_ms;
+	long long deadline = tg_now_ms() + net->timeout_ms;
 	struct pollfd p = {.fd = net->fd, .events = events};
 
 	for (;;) {
-		long long left = deadline - tg_imap_now_ms();
+		long long left = deadline - tg_now_ms();
 		int r = poll(&p, 1, left > 0 ? (int)left : 0);
 
 		/* errors and hang-ups show in the next read or write */
@@ -246,13 +237,13 @@ static mailstream_low_driver net_driver = {
 static int
 connect_wait(int fd, int timeout_ms, int *errno_r)
 {
-	long long deadline = tg_imap_now_ms() + timeout_ms;
+	long long deadline = tg_now_ms() + timeout_ms;
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
 	int soerr = 0;
 	socklen_t len = sizeof(soerr);
 
 	for (;;) {
-		long long left = deadline - tg_imap_now_ms();
+		long long left = deadline - tg_now_ms();
 		int r = poll(&p, 1, left > 0 ? (int)left : 0);
 
 		if (r > 0)

@@ -55,8 +55,6 @@ int tg_imap_net_wait(struct tg_imap_net *net, short events);
 /* After an SSL call returned ret <= 0: waits for what it needs and returns
  * 0 to retry, or -1 after tg_imap_net_fail. */
 int tg_imap_tls_retry(struct tg_imap_net *net, int ret, const char *what);
-/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
-long long tg_imap_now_ms(void);
 /* Aborts when libetpan could not allocate (as tg_xmalloc does). */
 void *tg_imap_need(void *p);
 

@@ -16,6 +16,7 @@
 #include "ticketgate/store.h"
 #include "ticketgate/template.h"
 #include "ticketgate/thread.h"
+#include "ticketgate/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,15 +292,6 @@ envelope_from(const struct tg_outbox_item *it)
  * of the daemon or the database may send twice. */
 #define SEND_BATCH_MS 250
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sends one claimed row: *sent_r true when the server took it (the
  * caller marks it), else the outcome is recorded in the claim's
  * transaction. 1 done, 0 done and the server is away (send no more for
@@ -362,7 +354,7 @@ send_batch(struct sender *sd, struct tg_err *err)
 	struct tg_outbox_item *items;
 	int64_t *sent;
 	size_t n, n_sent = 0;
-	int64_t start = now_ms();
+	int64_t start = tg_now_ms();
 	int r = tg_store_outbox_claim(sd->st, true, sd->smtp->batch, pool,
 				      &items, &n, err);
 
@@ -374,7 +366,7 @@ send_batch(struct sender *sd, struct tg_err *err)
 		if (ok)
 			sent[n_sent++] = items[i].id;
 		if (atomic_load(sd->w->stop) ||
-		    now_ms() - start >= SEND_BATCH_MS)
+		    tg_now_ms() - start >= SEND_BATCH_MS)
 			break;
 	}
 	if (r >= 0 && n > 0 &&

@@ -1,5 +1,6 @@
 /* The daemon's parts: the supervisor (serve.c) owns the configuration
- * snapshot and one worker thread per mailbox (serve-worker.c). */
+ * snapshot, one worker thread per mailbox (serve-worker.c) and the LMTP
+ * listener (serve-lmtp.c). */
 #ifndef TICKETGATE_SERVE_PRIVATE_H
 #define TICKETGATE_SERVE_PRIVATE_H
 
@@ -37,5 +38,19 @@ void *serve_outbox_main(void *arg);
 
 /* Waits up to ms for fd to become readable: 1 readable, 0 time out. */
 int serve_wait_fd(int fd, int ms);
+
+/* The LMTP listener (serve-lmtp.c): its socket and its connections'
+ * threads, all reading cfg, which must outlive them. */
+struct serve_lmtp;
+
+/* Listens on cfg->lmtp->socket (a stale socket file there is removed)
+ * and accepts connections in a thread of its own. Returns 0 and sets
+ * *l_r, or -1 (logged). */
+int serve_lmtp_start(const struct tg_config *cfg, struct serve_lmtp **l_r);
+
+/* Removes the socket, stops accepting, lets each transaction in hand end
+ * (a few seconds at most), joins every thread; sets *lp to NULL; accepts
+ * NULL. */
+void serve_lmtp_stop(struct serve_lmtp **lp);
 
 #endif

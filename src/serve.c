@@ -2,8 +2,10 @@
  * worker thread per mailbox, and answers signals. SIGTERM/SIGINT stop the
  * workers (each finishes the batch in hand); SIGHUP loads the file again
  * and, if it is valid, restarts the workers with it, else keeps the
- * running one. systemd hears READY, RELOADING, STOPPING and the watchdog
- * through sd_notify (a no-op when not run by systemd). */
+ * running one. The LMTP listener, when configured, is restarted with the
+ * workers (its socket is away for that moment). systemd hears READY,
+ * RELOADING, STOPPING and the watchdog through sd_notify (a no-op when not
+ * run by systemd). */
 #include "serve-private.h"
 #include "ticketgate/log.h"
 #include "ticketgate/serve.h"
@@ -29,6 +31,7 @@ struct serve {
 	struct tg_config *cfg;
 	struct serve_worker *workers;
 	size_t n_workers;
+	struct serve_lmtp *lmtp; /* NULL: no lmtp group, or once */
 	int wake[2]; /* written to stop every worker at once */
 	atomic_bool stop;
 	atomic_int mailboxes_running;
@@ -59,10 +62,11 @@ load(const char *path, struct tg_config **cfg_r)
 		tg_log(errs.v[i].warning ? TG_LOG_WARNING : TG_LOG_ERR, "%s",
 		       errs.v[i].text);
 	tg_config_errors_deinit(&errs);
-	if (ret == 0 && (*cfg_r)->n_mailboxes == 0 && (*cfg_r)->smtp == NULL) {
+	if (ret == 0 && (*cfg_r)->n_mailboxes == 0 && (*cfg_r)->smtp == NULL &&
+	    (*cfg_r)->lmtp == NULL) {
 		tg_log(TG_LOG_ERR,
 		       "%s: no address names an imap_account and "
-		       "there is no smtp group: nothing to serve",
+		       "there is no smtp or lmtp group: nothing to serve",
 		       path);
 		tg_config_free(cfg_r);
 		ret = -1;
@@ -163,7 +167,19 @@ all_done(const struct serve *sv)
 	return true;
 }
 
-/* A bad file is refused and the running configuration kept. */
+/* once drains mailboxes: mail arriving by LMTP has no end to wait for */
+static int
+lmtp_start(struct serve *sv)
+{
+	if (sv->once || sv->cfg->lmtp == NULL)
+		return 0;
+	return serve_lmtp_start(sv->cfg, &sv->lmtp);
+}
+
+/* A bad file is refused and the running configuration kept. The LMTP
+ * listener reads the snapshot, so it stops before the old one is freed
+ * and starts again on the new one; meanwhile `deliver` stores directly
+ * and an MTA's LMTP client defers. */
 static void
 reload(struct serve *sv)
 {
@@ -175,11 +191,16 @@ reload(struct serve *sv)
 		tg_log(TG_LOG_ERR, "reload refused: keeping the running "
 				   "configuration");
 	} else {
+		serve_lmtp_stop(&sv->lmtp);
 		(void)stop_workers(sv);
 		tg_config_free(&sv->cfg);
 		sv->cfg = fresh;
 		if (start_workers(sv) < 0)
 			tg_log(TG_LOG_ERR, "reload: cannot start workers");
+		if (lmtp_start(sv) < 0)
+			tg_log(TG_LOG_ERR,
+			       "reload: no LMTP listener: `deliver` "
+			       "stores directly meanwhile");
 	}
 	sd_notify(0, "READY=1");
 }
@@ -236,8 +257,16 @@ tg_serve_run(const char *config_path, bool once)
 	if (load(config_path, &sv.cfg) < 0)
 		return EX_CONFIG;
 	sfd = signals_open();
+	/* the listener first (it says why it cannot start): its failure
+	 * leaves no worker to stop */
+	if (sfd >= 0 && lmtp_start(&sv) < 0) {
+		tg_config_free(&sv.cfg);
+		close(sfd);
+		return EX_TEMPFAIL;
+	}
 	if (sfd < 0 || start_workers(&sv) < 0) {
 		tg_log(TG_LOG_ERR, "cannot start: %s", strerror(errno));
+		serve_lmtp_stop(&sv.lmtp);
 		tg_config_free(&sv.cfg);
 		return EX_TEMPFAIL;
 	}
@@ -257,6 +286,7 @@ tg_serve_run(const char *config_path, bool once)
 	sd_notify(0, "STOPPING=1");
 	if (sig != 0)
 		tg_log(TG_LOG_NOTICE, "stopping on %s", strsignal(sig));
+	serve_lmtp_stop(&sv.lmtp); /* no new mail first */
 	failed = stop_workers(&sv);
 	tg_config_free(&sv.cfg);
 	close(sfd);

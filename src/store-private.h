@@ -17,6 +17,7 @@ struct tg_store {
 	 * address of their (static) text; statement i is named "tg<i>" */
 	const char *prepared[STORE_MAX_PREPARED];
 	int n_prepared;
+	bool unprepared; /* tg_store_one_shot(): prepare nothing */
 };
 
 /* Fills err from a failed result (or the connection when res is NULL),

@@ -143,6 +143,12 @@ store_id_param(struct store_id *t, int64_t id)
 	return t->s;
 }
 
+void
+tg_store_one_shot(struct tg_store *st)
+{
+	st->unprepared = true;
+}
+
 /* The index of sql's prepared statement, preparing it on first use; -1
  * when it cannot be (the cache is full, or the transaction is aborted:
  * then running it unprepared reports the real error). Prepared
@@ -154,6 +160,8 @@ prepared(struct tg_store *st, const char *sql, int n)
 	PGresult *res;
 	bool ok;
 
+	if (st->unprepared)
+		return -1;
 	for (int i = 0; i < st->n_prepared; i++)
 		if (st->prepared[i] == sql)
 			return i;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void
 oom(size_t n)
@@ -88,4 +89,13 @@ int
 tg_ascii_strcasecmp(const char *a, const char *b)
 {
 	return tg_ascii_strncasecmp(a, b, (size_t)-1);
+}
+
+long long
+tg_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -234,6 +234,10 @@ struct tg_config {
 	 * directory; defaulted, it may not exist (warned about when smtp is
 	 * set): then no automatic mail can be sent. */
 	const char *templates_dir;
+
+	/* The LMTP listener of `ticketgate serve`, which `deliver` hands
+	 * mail to; NULL when the group is absent. */
+	const struct tg_config_lmtp *lmtp;
 };
 
 /* One problem found while loading. */
@@ -302,5 +306,15 @@ const struct tg_config_calendar *tg_config_calendar(const struct tg_config *cfg,
 
 /* 1 if name is a configured department, else 0. */
 int tg_config_has_department(const struct tg_config *cfg, const char *name);
+
+/* The LMTP listener (group "lmtp"). Every string is owned by the
+ * snapshot. */
+struct tg_config_lmtp {
+	const char *socket;       /* the Unix socket's path, made absolute */
+	unsigned socket_mode;     /* its permissions, default 0660 */
+	unsigned max_connections; /* at once, default 16, 1..1024 */
+	unsigned timeout_seconds; /* idle connections closed, default 300 */
+	unsigned line;            /* where the group is, for messages */
+};
 
 #endif

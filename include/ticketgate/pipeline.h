@@ -15,6 +15,12 @@
 struct tg_store;
 struct tg_config;
 
+/* The largest message a source keeps whole, the quarantine included: a
+ * message over the size limit is quarantined whole up to this, and a
+ * larger one is refused (the MTA returns it to its sender) rather than
+ * kept truncated. */
+#define TG_PIPELINE_KEEP_MAX ((size_t)256 * 1024 * 1024)
+
 struct tg_pipeline_in {
 	const char *source;      /* "deliver", "imap:<mailbox>", ... */
 	const char *envelope_to; /* the support address it came to, or NULL:

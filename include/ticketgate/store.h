@@ -16,6 +16,10 @@ struct tg_pool;
 TG_MUST_CHECK int tg_store_open(const char *conninfo, const char *password,
 				struct tg_store **st_r, struct tg_err *err);
 void tg_store_close(struct tg_store **stp);
+/* For a connection that serves one message: statements are sent
+ * unprepared, since preparing costs a round trip each that only later
+ * uses repay. */
+void tg_store_one_shot(struct tg_store *st);
 
 /* Applies the schema files NNNN_name.sql of schema_dir that are not yet
  * applied, in order, each in its own transaction, under an advisory lock

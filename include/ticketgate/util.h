@@ -23,4 +23,7 @@ int tg_ascii_strcasecmp(const char *a, const char *b);
 int tg_ascii_strncasecmp(const char *a, const char *b, size_t n);
 int tg_ascii_isspace(int c);
 
+/* Milliseconds of the monotonic clock: for timeouts and durations. */
+long long tg_now_ms(void);
+
 #endif

@@ -760,6 +760,12 @@ static const struct {
 	 "templates_dir \"@DIR@/test-secret\": not a directory"},
 	{"reply-token-not-bool.conf", 9, 1,
 	 "addresses[0].reply_token must be true or false"},
+	{"lmtp-bad-mode.conf", 10, 1,
+	 "lmtp.socket_mode \"0669\": want an octal mode such as \"0660\""},
+	{"lmtp-missing-socket.conf", 8, 1, "lmtp.socket is required"},
+	{"lmtp-bad-connections.conf", 10, 1,
+	 "lmtp.max_connections = 0 is out of range 1..1024"},
+	{"lmtp-long-socket.conf", 9, 1, "lmtp.socket \"/run/xxxxxxxxxx*"},
 };
 
 static void
@@ -1241,6 +1247,53 @@ test_smtp_warnings(void)
 }
 
 /* A problem in an included file names that file. */
+/* The LMTP listener: every setting, and the defaults; absent, there is
+ * none. */
+static void
+test_lmtp(void)
+{
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	char path[4200], want[4300];
+
+	data_path(path, sizeof(path), "lmtp-good.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(count_other_problems(&errs) == 0);
+	TG_CHECK(cfg != NULL && cfg->lmtp != NULL);
+	if (cfg != NULL && cfg->lmtp != NULL) {
+		data_path(want, sizeof(want), "run/lmtp.sock");
+		TG_CHECK_STREQ(cfg->lmtp->socket, want);
+		TG_CHECK(cfg->lmtp->socket_mode == 0600);
+		TG_CHECK(cfg->lmtp->max_connections == 4);
+		TG_CHECK(cfg->lmtp->timeout_seconds == 60);
+		TG_CHECK(cfg->lmtp->line == 9);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	data_path(path, sizeof(path), "lmtp-defaults.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(count_other_problems(&errs) == 0);
+	TG_CHECK(cfg != NULL && cfg->lmtp != NULL);
+	if (cfg != NULL && cfg->lmtp != NULL) {
+		TG_CHECK_STREQ(cfg->lmtp->socket, "/run/ticketgate/lmtp.sock");
+		TG_CHECK(cfg->lmtp->socket_mode == 0660);
+		TG_CHECK(cfg->lmtp->max_connections == 16);
+		TG_CHECK(cfg->lmtp->timeout_seconds == 300);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	data_path(path, sizeof(path), "smtp-good.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(cfg != NULL && cfg->lmtp == NULL);
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+}
+
 static void
 test_include(void)
 {
@@ -1317,6 +1370,7 @@ main(void)
 	test_imap_warnings();
 	test_smtp_good();
 	test_smtp_warnings();
+	test_lmtp();
 	test_include();
 	test_multi();
 	test_priorities();
