@@ -11,6 +11,8 @@
 # and over TCP on 127.0.0.1 (SCRAM-SHA-256, no TLS). Results go to
 # bench/out/deliver/results.md. Knobs: TG_BENCH_RUNS (3 timed rounds over
 # the socket), TG_BENCH_TCP_RUNS (1; TG_BENCH_TCP=0 skips TCP),
+# TG_BENCH_LMTP_RUNS (3: deliver handing over to a running `serve` through
+# its LMTP socket; 0 skips it),
 # TG_BENCH_MESSAGES (1000), TG_BENCH_PARALLEL (4), TG_BENCH_SEED (1),
 # TG_BENCH_STEP_PROCESSES (200: processes of the warm-up run and of each
 # start-up measurement), TG_BENCH_PROFILE=0 (no statement logging in the
@@ -27,6 +29,7 @@ MESSAGES=${TG_BENCH_MESSAGES:-1000}
 PAR=${TG_BENCH_PARALLEL:-4}
 SEED=${TG_BENCH_SEED:-1}
 TCP=${TG_BENCH_TCP:-1}
+LMTP_RUNS=${TG_BENCH_LMTP_RUNS:-3}
 PROFILE=${TG_BENCH_PROFILE:-1}
 STEP_PROCESSES=${TG_BENCH_STEP_PROCESSES:-200}
 QUIET=${TG_BENCH_QUIET:-20}
@@ -149,13 +152,41 @@ pg_up() {
 	chmod 600 "$PGDIR/secret"
 	make_conf unix "host=$PGDIR port=$PGPORT dbname=$DB user=ticketgate"
 	make_conf tcp "host=127.0.0.1 port=$PGPORT dbname=$DB user=ticketgate"
+	# the same, and a running `serve` with an LMTP socket that deliver
+	# hands the message to
+	make_conf lmtp "host=$PGDIR port=$PGPORT dbname=$DB user=ticketgate"
+	printf 'lmtp = { socket = "%s/lmtp.sock"; };\n' "$PGDIR" >>"$PGDIR/lmtp.conf"
 	sed -i 's|^  # password_file = .*|  password_file = "db-password";|' \
 		"$PGDIR/tcp.conf"
 	grep -q '^  password_file' "$PGDIR/tcp.conf" ||
 		die "could not set password_file in tcp.conf"
 }
 
+# daemon_up CONF / daemon_down — for the lmtp set-up, `ticketgate serve`
+# on the fresh database (it keeps connections to it, so it is stopped
+# before the next fresh_db).
+DAEMON=
+daemon_up() {
+	[[ $1 == lmtp ]] || return 0
+	"$TG" serve -c "$PGDIR/lmtp.conf" >>"$OUT/serve.log" 2>&1 &
+	DAEMON=$!
+	for _ in $(seq 100); do
+		[[ -S $PGDIR/lmtp.sock ]] && return 0
+		kill -0 "$DAEMON" 2>/dev/null || break
+		sleep 0.05
+	done
+	tail -5 "$OUT/serve.log" >&2
+	die "serve did not open its LMTP socket"
+}
+daemon_down() {
+	[[ -n $DAEMON ]] || return 0
+	kill -TERM "$DAEMON" 2>/dev/null || true
+	wait "$DAEMON" 2>/dev/null || true
+	DAEMON=
+}
+
 pg_down() {
+	daemon_down
 	if [[ -n ${PGPID:-} ]] && kill -0 "$PGPID" 2>/dev/null; then
 		kill -INT "$PGPID"
 		wait "$PGPID" 2>/dev/null || true
@@ -255,10 +286,16 @@ check_db() {
 deliver_run() {
 	local conf=$1 p=$2 out secs stall tickets
 	fresh_db
+	daemon_up "$conf"
 	: >"$OUT/deliver.log"
 	out=$(feed "$OUT/list" "$p" "$TG" deliver -c "$PGDIR/$conf.conf" --to)
 	read -r secs stall <<<"$out"
+	daemon_down
 	tickets=$(check_db)
+	if [[ $conf == lmtp ]]; then
+		[[ $(psql_admin -c "SELECT count(*) FROM message WHERE source = 'lmtp'" "$DB") == "$MESSAGES" ]] ||
+			die "lmtp: not every message was handed over to the daemon"
+	fi
 	# in arrival order every reply finds its ticket; in parallel a reply
 	# may come before its parent is committed and open a ticket instead
 	((p > 1 || tickets == NEW)) ||
@@ -280,6 +317,24 @@ pgbench_floor() {
 		awk '/^tps = / { print $3 }'
 }
 
+# lmtp_run P — the MTA's own LMTP client instead of deliver: the messages
+# over P connections to the daemon's socket, kept open (bench/lmtp-feed.py),
+# into a fresh database.
+lmtp_run() {
+	local p=$1 secs tickets
+	fresh_db
+	daemon_up lmtp
+	secs=$("$PY" "$REPO/bench/lmtp-feed.py" "$PGDIR/lmtp.sock" "$OUT/list" "$p") ||
+		die "lmtp-feed failed"
+	daemon_down
+	tickets=$(check_db)
+	((p > 1 || tickets == NEW)) ||
+		die "$tickets tickets after a sequential LMTP run, expected $NEW"
+	record "mta-lmtp-$p-secs" echo "$secs"
+	record "mta-lmtp-$p-tickets" echo "$tickets"
+	log "MTA over LMTP, $p connections: $secs s, $tickets tickets"
+}
+
 # process_rate LIST COMMAND... — processes per second, one at a time,
 # one per line of LIST.
 process_rate() {
@@ -298,6 +353,7 @@ warmup() {
 	local conf=$1 from
 	log "$conf: untimed run for peak memory"
 	fresh_db
+	daemon_up "$conf"
 	if [[ $conf == unix && $PROFILE == 1 ]]; then
 		server_logging on
 		from=$(($(wc -l <"$PGDIR/server.log") + 1))
@@ -306,6 +362,7 @@ warmup() {
 	rm -f "$OUT/$conf.rss"
 	feed "$OUT/list-short" 1 /usr/bin/time -a -o "$OUT/$conf.rss" -f %M \
 		"$TG" deliver -c "$PGDIR/$conf.conf" --to >/dev/null
+	daemon_down
 	check_db "$(wc -l <"$OUT/list-short")" >/dev/null
 	if [[ -n ${from:-} ]]; then
 		server_logging off
@@ -344,6 +401,10 @@ measure() {
 			deliver_run "$conf" "$p"
 			record "$conf-$p-select" pgbench_floor "$conf" "$p" "$OUT/select1.sql"
 			record "$conf-$p-insert" pgbench_floor "$conf" "$p" "$OUT/insert.sql"
+			if [[ $conf == lmtp ]]; then
+				quiet
+				lmtp_run "$p"
+			fi
 		done
 		if [[ $conf == unix ]]; then
 			quiet
@@ -369,6 +430,20 @@ throughput_rows() {
 			w = l == "sequential" ? sprintf("%.0f%%", w) : "-"
 			printf "| %s | %s | %.2f | **%.1f** | %.1f | %s | %s | %.1f | %.1f | %.0f%% |\n",
 				c, l, s, r, 1000 / r, t, w, sel, ins, 100 * r / sel }' >>"$RESULTS"
+	done
+}
+
+# The MTA's LMTP client: no process and no connection per message.
+mta_lmtp_rows() {
+	local p label
+	for p in 1 "$PAR"; do
+		label="sequential, one connection"
+		((p > 1)) && label="$p connections"
+		awk -v l="$label" -v n="$MESSAGES" -v s="$(median "mta-lmtp-$p-secs")" \
+			-v t="$(sort -n "$OUT/m/mta-lmtp-$p-tickets" | uniq | paste -sd/)" 'BEGIN {
+			r = n / s
+			printf "| MTA over LMTP (no deliver process) | %s | %.2f | **%.1f** | %.1f | %s | - | - | - | - |\n",
+				l, s, r, 1000 / r, t }' >>"$RESULTS"
 	done
 }
 
@@ -439,6 +514,7 @@ main() {
 		die "TCP login succeeded with a wrong password"
 	fi
 	[[ $TCP == 1 ]] && confs+=(tcp)
+	((LMTP_RUNS > 0)) && confs+=(lmtp)
 	{
 		machine
 		echo
@@ -447,7 +523,9 @@ main() {
 	} >"$RESULTS"
 	measure unix "$RUNS"
 	[[ $TCP == 1 ]] && measure tcp "$TCP_RUNS"
+	((LMTP_RUNS > 0)) && measure lmtp "$LMTP_RUNS"
 	for c in "${confs[@]}"; do throughput_rows "$c"; done
+	((LMTP_RUNS > 0)) && mta_lmtp_rows
 	steps_table
 	if [[ $PROFILE == 1 ]]; then
 		echo >>"$RESULTS"

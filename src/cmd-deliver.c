@@ -19,11 +19,10 @@
 #define EX_USAGE 64
 #define EX_NOUSER 67
 #define EX_SOFTWARE 70
+/* a message over TG_PIPELINE_KEEP_MAX: the MTA bounces it rather than
+ * anything keeping a truncated copy */
 #define EX_UNAVAILABLE 69
 #define EX_TEMPFAIL 75
-
-/* Beyond TG_PIPELINE_KEEP_MAX the MTA bounces the message
- * (EX_UNAVAILABLE) rather than anything keeping a truncated copy. */
 
 /* The secret is a small file; a longer one is a mistake worth reporting. */
 #define SECRET_MAX 4096
@@ -185,8 +184,8 @@ hand_over(const struct deliver_args *a, const struct tg_buf *raw,
 	    a->secret_file != NULL || conninfo_given ||
 	    !tg_lmtp_recipient_known(a->cfg, a->to))
 		return -1;
-	/* the daemon keeps only the limit's worth of an oversized message;
-	 * here it is quarantined whole, as it always was */
+	/* an oversized message is quarantined from here, where it is read
+	 * whole already, rather than sent over the socket */
 	if (raw->len > a->max_bytes)
 		return -1;
 	switch (tg_lmtp_send(lc->socket, lmtp_sender(a->from), a->to,
