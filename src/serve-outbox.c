@@ -138,11 +138,13 @@ render(struct sender *sd, struct tg_pool *pool, const struct tg_outbox_item *it,
 
 /* From the support address (with its display name), Reply-To with the
  * ticket's signed token where the address wants one, threaded under the
- * message that caused it. */
+ * message that caused it. *subject_r and *text_r (in pool) say what it
+ * says, for the ticket's history. */
 static int
 compose(struct sender *sd, struct tg_pool *pool,
 	const struct tg_outbox_item *it, struct tg_buf *raw, char *msgid,
-	size_t msgid_size, struct tg_err *err)
+	size_t msgid_size, const char **subject_r, const char **text_r,
+	struct tg_err *err)
 {
 	const struct tg_config *cfg = sd->w->cfg;
 	const struct tg_config_address *a = tg_config_address(cfg, it->address);
@@ -186,6 +188,8 @@ compose(struct sender *sd, struct tg_pool *pool,
 	}
 	ret = tg_compose_message(&c, raw, msgid, msgid_size, err);
 	tg_buf_deinit(&reply_to);
+	*subject_r = c.subject;
+	*text_r = t.text;
 	return ret;
 }
 
@@ -198,7 +202,7 @@ compose_one(struct sender *sd, struct tg_pool *pool,
 {
 	struct tg_buf raw;
 	char msgid[160];
-	const char *why;
+	const char *why, *subject = "", *text = "";
 	struct tg_err cerr;
 	int r;
 
@@ -217,7 +221,8 @@ compose_one(struct sender *sd, struct tg_pool *pool,
 		return tg_store_outbox_give_up(sd->st, it->id, true, why, err);
 	}
 	tg_buf_init(&raw, 4096, 0);
-	if (compose(sd, pool, it, &raw, msgid, sizeof(msgid), &cerr) < 0) {
+	if (compose(sd, pool, it, &raw, msgid, sizeof(msgid), &subject, &text,
+		    &cerr) < 0) {
 		/* a broken template is the admin's to fix: say it, keep
 		 * the row, look again later */
 		tg_log(TG_LOG_ERR, "outbox %lld (%s): cannot compose: %s",
@@ -225,7 +230,7 @@ compose_one(struct sender *sd, struct tg_pool *pool,
 		r = tg_store_outbox_retry(sd->st, it->id, cerr.msg, 300, err);
 	} else {
 		r = tg_store_outbox_composed(sd->st, it->id, msgid, raw.data,
-					     raw.len, err);
+					     raw.len, subject, text, err);
 	}
 	tg_buf_deinit(&raw);
 	return r;

@@ -216,19 +216,22 @@ finish(struct tg_store *st, const char *sql, int n, const char *const *vals,
 }
 
 static const char sql_composed[] =
-	"UPDATE outbox SET message_id = $2, raw = $3 WHERE id = $1::bigint";
+	"UPDATE outbox SET message_id = $2, raw = $3, subject = $4, "
+	"body_text = $5 WHERE id = $1::bigint";
 
 int
 tg_store_outbox_composed(struct tg_store *st, int64_t id,
 			 const char *message_id, const char *raw, size_t len,
+			 const char *subject, const char *text,
 			 struct tg_err *err)
 {
 	struct store_id i;
-	const char *vals[3] = {store_id_param(&i, id), message_id, raw};
-	int lens[3] = {0, 0, (int)len};
-	const int fmts[3] = {0, 0, 1};
+	const char *vals[5] = {store_id_param(&i, id), message_id, raw,
+			       subject, text};
+	int lens[5] = {0, 0, (int)len, 0, 0};
+	const int fmts[5] = {0, 0, 1, 0, 0};
 
-	return finish(st, sql_composed, 3, vals, lens, fmts, "outbox composed",
+	return finish(st, sql_composed, 5, vals, lens, fmts, "outbox composed",
 		      err);
 }
 
@@ -238,12 +241,15 @@ static const char sql_sent[] =
 	"WITH o AS (UPDATE outbox SET state = 'sent', "
 	"sent_at = clock_timestamp(), attempts = attempts + 1, "
 	"last_error = NULL WHERE id = ANY ($1::bigint[]) "
-	"RETURNING id, ticket_id, message_id, raw, recipients, address) "
+	"RETURNING id, ticket_id, message_id, raw, recipients, address, "
+	"subject, body_text) "
 	"INSERT INTO message (ticket_id, direction, author_kind, message_id, "
 	"from_address, to_addresses, raw, raw_sha256, source, subject, "
-	"body_text) SELECT o.ticket_id, 'outbound', 'system', o.message_id, "
-	"coalesce(o.address, ''), o.recipients, o.raw, sha256(o.raw), "
-	"'outbox', t.subject, '' FROM o JOIN ticket t ON t.id = o.ticket_id "
+	"body_text, reply_text) SELECT o.ticket_id, 'outbound', 'system', "
+	"o.message_id, coalesce(o.address, ''), o.recipients, o.raw, "
+	"sha256(o.raw), 'outbox', coalesce(o.subject, t.subject), "
+	"coalesce(o.body_text, ''), coalesce(o.body_text, '') "
+	"FROM o JOIN ticket t ON t.id = o.ticket_id "
 	"ORDER BY o.id ON CONFLICT (message_id, raw_sha256) DO NOTHING";
 
 int

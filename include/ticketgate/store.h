@@ -113,9 +113,13 @@ TG_MUST_CHECK int tg_store_outbox_commit(struct tg_store *st,
 					 struct tg_err *err);
 /* Each records one claimed row's outcome in the claim's transaction; a
  * failure rolls the whole claim back. */
+/* Keeps the composed bytes, and the subject and text part the ticket's
+ * history shows once the mail is sent. */
 TG_MUST_CHECK int tg_store_outbox_composed(struct tg_store *st, int64_t id,
 					   const char *message_id,
 					   const char *raw, size_t len,
+					   const char *subject,
+					   const char *text,
 					   struct tg_err *err);
 /* Marks the rows ids sent, each recorded as an outbound message of its
  * ticket. */

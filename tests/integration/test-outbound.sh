@@ -59,6 +59,10 @@ grep -qi "^List-Unsubscribe" "$ack" && fail "ack has List-Unsubscribe"
 # recorded on the ticket as our outbound message, so a reply to it threads
 eq "ack recorded" "$(q "SELECT direction || ' ' || author_kind FROM message
 	WHERE message_id = '$(header Message-ID "$ack" | tr -d '<>')'")" "outbound system"
+# with what it says, for the ticket's history
+eq "ack recorded with its text" "$(q "SELECT (subject LIKE '%[#$n]%') || ' ' ||
+	(body_text LIKE '%ticket #$n%') || ' ' || (reply_text = body_text) FROM message
+	WHERE message_id = '$(header Message-ID "$ack" | tr -d '<>')'")" "true true true"
 # our own mail coming back (a forwarding loop adds a Received line) is a
 # loop: kept, on no ticket, answered by nothing
 { printf 'Received: from loop.example by mx.example.com; Sun, 22 Nov 2026 10:00:00 +0000\r\n'; cat "$ack"; } >"$work/loop.eml"
