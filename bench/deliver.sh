@@ -45,26 +45,9 @@ die() {
 	exit 1
 }
 
-# The binary: BUILD_DIR's when given (used as it is), else build/release,
-# built like bench/run.sh builds it.
-find_binary() {
-	local dir=${1:-}
-	if [[ -n $dir ]]; then
-		TG=$(cd "$dir" && pwd)/ticketgate
-		[[ -x $TG ]] || die "no ticketgate in $dir"
-		return 0
-	fi
-	dir=$REPO/build/release
-	{
-		[[ -f $dir/CMakeCache.txt ]] ||
-			cmake -S "$REPO" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-		cmake --build "$dir" --parallel "$(nproc)" --target ticketgate
-	} >"$OUT/build.log" 2>&1 || {
-		cat "$OUT/build.log" >&2
-		die "build failed"
-	}
-	TG=$dir/ticketgate
-}
+# find_build: the binary, BUILD_DIR's or build/release built if needed
+# shellcheck source=bench-lib.sh
+. "$REPO/bench/bench-lib.sh"
 
 # Generates the messages unless $OUT/data holds the ones of these
 # parameters and this generator.
@@ -491,7 +474,7 @@ main() {
 	mkdir -p "$OUT"
 	rm -rf "$OUT/m"
 	mkdir "$OUT/m"
-	find_binary "${1:-}"
+	find_build "${1:-}"
 	generate
 	# the messages that open a ticket: those not answering another
 	NEW=$(awk 'FNR == 1 { n++ } /^In-Reply-To:/ { r[FILENAME] = 1 }

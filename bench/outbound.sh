@@ -83,33 +83,14 @@ ensure_postfix() {
 	[[ -x $SINK && -x $SOURCE ]] || die "postfix has no $SINK or $SOURCE"
 }
 
-# BUILD_DIR's binary when given, else build/release, built if needed.
-find_build() {
-	BUILD=${1:-}
-	if [[ -z $BUILD ]]; then
-		BUILD=$REPO/build/release
-		{
-			[[ -f $BUILD/CMakeCache.txt ]] ||
-				cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-			cmake --build "$BUILD" --parallel "$(nproc)" --target ticketgate
-		} >"$OUT/build.log" 2>&1 || {
-			cat "$OUT/build.log" >&2
-			die "build failed"
-		}
-	fi
-	BUILD=$(cd "$BUILD" && pwd)
-	TG=$BUILD/ticketgate
-	[[ -x $TG ]] || die "no $TG"
-	BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
-}
 
 # --- the servers ------------------------------------------------------------
 
 # shellcheck source=../tests/integration/pg.sh
 . "$REPO/tests/integration/pg.sh"
 
-# shellcheck source=durable-pg.sh
-. "$REPO/bench/durable-pg.sh"
+# shellcheck source=bench-lib.sh
+. "$REPO/bench/bench-lib.sh"
 q() { psql_on ticketgate_test -c "$1"; }
 
 SINK_PID=

@@ -45,27 +45,12 @@ die() {
 
 mkdir -p "$OUT"
 
-# The binary and the libraries the probe links: BUILD_DIR's when given,
-# else build/release, built like bench/run.sh builds it.
-find_build() {
-	BUILD=${1:-}
-	if [[ -z $BUILD ]]; then
-		BUILD=$REPO/build/release
-		{
-			[[ -f $BUILD/CMakeCache.txt ]] ||
-				cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-			cmake --build "$BUILD" --parallel "$(nproc)" --target ticketgate
-		} >"$OUT/build.log" 2>&1 || {
-			cat "$OUT/build.log" >&2
-			die "build failed"
-		}
-	fi
-	BUILD=$(cd "$BUILD" && pwd)
-	TG=$BUILD/ticketgate
-	for f in "$TG" "$BUILD/libtgshell.a" "$BUILD/libtgcore.a"; do
+# The binary (bench-lib.sh) and the libraries the probe links.
+find_probe_build() {
+	find_build "$@"
+	for f in "$BUILD/libtgshell.a" "$BUILD/libtgcore.a"; do
 		[[ -e $f ]] || die "no $f"
 	done
-	BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
 }
 
 # The probe uses the daemon's own IMAP client, so the fetch ceiling runs
@@ -105,8 +90,8 @@ generate() {
 # shellcheck source=../tests/integration/serve-lib.sh
 . "$REPO/tests/integration/serve-lib.sh"
 
-# shellcheck source=durable-pg.sh
-. "$REPO/bench/durable-pg.sh"
+# shellcheck source=bench-lib.sh
+. "$REPO/bench/bench-lib.sh"
 # pg_stat_statements is loaded only for the profile (PG_EXTRA)
 
 servers_up() {
@@ -412,7 +397,7 @@ report() {
 }
 
 main() {
-	find_build "${1:-}"
+	find_probe_build "${1:-}"
 	build_probe
 	generate
 	log "starting PostgreSQL and Dovecot"

@@ -181,14 +181,25 @@ find_token(const struct tg_ingest_opts *o, const char *addr,
 	tg_buf_deinit(&base);
 }
 
+/* Whether one of list[0..n) is the agent's own signed address. */
+static bool
+agent_token_in(const struct tg_ingest_opts *o, const struct tg_addr *list,
+	       size_t n, const char *agent)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].address != NULL &&
+		    tg_agent_token_check(o->key, o->keylen, list[i].address,
+					 agent) == 1)
+			return true;
+	return false;
+}
+
 /* Whether the agent's own signed address is among the recipients: the
  * envelope, the MTA's trace headers (where a Bcc shows), To or Cc. */
 static bool
 agent_token_seen(struct tg_pool *pool, const struct tg_ingest_opts *o,
 		 const struct tg_message *msg, const char *agent)
 {
-	static const char *const trace[] = {"delivered-to", "x-original-to"};
-
 	if (o->envelope_to != NULL &&
 	    tg_agent_token_check(o->key, o->keylen, o->envelope_to, agent) == 1)
 		return true;
@@ -197,27 +208,15 @@ agent_token_seen(struct tg_pool *pool, const struct tg_ingest_opts *o,
 		struct tg_addr *list;
 		int k;
 
-		if (tg_ascii_strcasecmp(h->name, trace[0]) != 0 &&
-		    tg_ascii_strcasecmp(h->name, trace[1]) != 0)
+		if (tg_ascii_strcasecmp(h->name, "delivered-to") != 0 &&
+		    tg_ascii_strcasecmp(h->name, "x-original-to") != 0)
 			continue;
 		k = tg_address_parse_list(pool, h->value, h->value_len, &list);
-		for (int j = 0; j < k; j++)
-			if (list[j].address != NULL &&
-			    tg_agent_token_check(o->key, o->keylen,
-						 list[j].address, agent) == 1)
-				return true;
+		if (k > 0 && agent_token_in(o, list, (size_t)k, agent))
+			return true;
 	}
-	for (size_t i = 0; i < msg->n_to; i++)
-		if (msg->to[i].address != NULL &&
-		    tg_agent_token_check(o->key, o->keylen, msg->to[i].address,
-					 agent) == 1)
-			return true;
-	for (size_t i = 0; i < msg->n_cc; i++)
-		if (msg->cc[i].address != NULL &&
-		    tg_agent_token_check(o->key, o->keylen, msg->cc[i].address,
-					 agent) == 1)
-			return true;
-	return false;
+	return agent_token_in(o, msg->to, msg->n_to, agent) ||
+	       agent_token_in(o, msg->cc, msg->n_cc, agent);
 }
 
 static void

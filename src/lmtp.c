@@ -232,11 +232,7 @@ cmd_mail(struct tg_lmtp *s, const char *arg)
 	}
 	skip_spaces(&p);
 	addr = read_path(&p);
-	if (addr == NULL) {
-		tg_lmtp_reply(s, "501 5.1.7 Bad sender address syntax");
-		return;
-	}
-	if (*p != '\0' && *p != ' ') {
+	if (addr == NULL || (*p != '\0' && *p != ' ')) {
 		free(addr);
 		tg_lmtp_reply(s, "501 5.1.7 Bad sender address syntax");
 		return;

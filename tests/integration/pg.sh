@@ -20,10 +20,13 @@ pg_as_owner() {
 	fi
 }
 
+# Tests run without durability, which they do not need; PG_DURABLE=1 (the
+# benchmarks) keeps the server's defaults. PG_EXTRA: more server options.
 pg_launch() {
 	local args=(-D "$PG_DIR/data" -p "$PG_PORT" -k "$PG_DIR"
-		-c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off
-		-c synchronous_commit=off)
+		-c listen_addresses=127.0.0.1 "${PG_EXTRA[@]}")
+	[ "${PG_DURABLE:-0}" = 1 ] || args+=(-c fsync=off
+		-c full_page_writes=off -c synchronous_commit=off)
 	# started directly (not through a function) so that $! is the
 	# postmaster itself and a signal to it stops the server
 	if [ "$(id -u)" = 0 ]; then

@@ -25,6 +25,19 @@ import sys
 import time
 
 
+def print_until_closed(s, got):
+    """Reads s until the server closes it; prints got and what came, a
+    reply line each."""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    for line in got.decode().split("\r\n"):
+        if line:
+            print(line)
+
+
 def transaction(conn, sender, rcpts, body):
     out = []
     code, _ = conn.mail(sender)
@@ -74,14 +87,7 @@ def main():
                 break
             got += chunk
         s.sendall(body + b".\r\nQUIT\r\n")
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            got += chunk
-        for line in got.decode().split("\r\n"):
-            if line:
-                print(line)
+        print_until_closed(s, got)
     elif mode == "retry":
         rcpt, first, second, d = sys.argv[3:7]
         conn = smtplib.LMTP(sock)
@@ -110,14 +116,7 @@ def main():
         got = s.recv(4096)
         time.sleep(float(sys.argv[3]))
         s.settimeout(5)
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            got += chunk
-        for line in got.decode().split("\r\n"):
-            if line:
-                print(line)
+        print_until_closed(s, got)
 
     elif mode == "hold":
         n, d = int(sys.argv[3]), sys.argv[4]
