@@ -393,6 +393,7 @@ measure() {
 			quiet
 			record spawn process_rate "$OUT/list-short" /bin/true
 			record version process_rate "$OUT/list-short" "$TG" --version
+			record full process_rate "$OUT/list-short" "$TG-full" --version
 			record config process_rate "$OUT/list-conf" "$TG" check-config
 		fi
 	done
@@ -438,11 +439,12 @@ steps_table() {
 		echo
 		echo "| one at a time, Unix socket | per second | ms each |"
 		echo "| --- | ---: | ---: |"
-		awk -v a="$(median spawn)" -v b="$(median version)" -v c="$(median config)" \
+		awk -v a="$(median spawn)" -v b="$(median version)" -v g="$(median full)" -v c="$(median config)" \
 			-v d="$(median unix-1-select)" -v e="$(median unix-1-insert)" -v f="$deliver" 'BEGIN {
 			printf "| start a process (`/bin/true`) | %.0f | %.1f |\n", a, 1000 / a
-			printf "| start ticketgate (`--version`: loading it and its shared libraries) | %.0f | %.1f |\n", b, 1000 / b
-			printf "| start ticketgate and load the configuration (`check-config -c`) | %.0f | %.1f |\n", c, 1000 / c
+			printf "| start the front, `ticketgate` (`--version`: static, libc and libconfig) | %.0f | %.1f |\n", b, 1000 / b
+			printf "| start the full program, `ticketgate-full` (`--version`: loading it and its shared libraries) | %.0f | %.1f |\n", g, 1000 / g
+			printf "| start both and load the configuration (`ticketgate check-config -c`) | %.0f | %.1f |\n", c, 1000 / c
 			printf "| new connection + `SELECT 1` (`pgbench -C`, one process) | %.0f | %.1f |\n", d, 1000 / d
 			printf "| new connection + `INSERT` + `COMMIT` (`pgbench -C`) | %.0f | %.1f |\n", e, 1000 / e
 			printf "| `ticketgate deliver` | %.1f | **%.1f** |\n", f, 1000 / f }'

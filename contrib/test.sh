@@ -112,7 +112,7 @@ corpus_parse() {
 }
 
 corpus_valgrind() {
-	"$REPO/tests/corpus/valgrind-check.sh" "$REPO/build/release/ticketgate"
+	"$REPO/tests/corpus/valgrind-check.sh" "$REPO/build/release/ticketgate-full"
 }
 
 corpus_score() {

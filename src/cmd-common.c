@@ -1,26 +1,10 @@
-/* What the subcommands share: loading the configuration and opening the
- * database the same way. */
+/* What the subcommands share: opening the database the same way. */
 #include "cmd.h"
 #include "ticketgate/config.h"
 #include "ticketgate/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-int
-tg_cmd_load_config(const char *cmd, const char *path, struct tg_config **cfg_r)
-{
-	struct tg_config_errors errs;
-	int ret;
-
-	tg_config_errors_init(&errs);
-	ret = tg_config_load(path, cfg_r, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		if (ret < 0 || errs.v[i].warning)
-			fprintf(stderr, "%s: %s\n", cmd, errs.v[i].text);
-	tg_config_errors_deinit(&errs);
-	return ret;
-}
 
 int
 tg_cmd_open_store(const char *cmd, const char *config_path,

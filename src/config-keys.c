@@ -41,6 +41,68 @@ distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* A configuration file's text, NULL when unreadable or too large. */
+struct cfg_source {
+	char *file;
+	char *text;
+};
+
+/* Larger than any configuration; past it the literal is not checked. */
+#define SOURCE_MAX (1024 * 1024)
+
+static char *
+read_source(const char *file)
+{
+	FILE *f = fopen(file, "re");
+	char *text = NULL;
+	long size;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
+	    size <= SOURCE_MAX && fseek(f, 0, SEEK_SET) == 0) {
+		text = tg_xmalloc((size_t)size + 1);
+		if (fread(text, 1, (size_t)size, f) != (size_t)size) {
+			free(text);
+			text = NULL;
+		} else {
+			text[size] = '\0';
+		}
+	}
+	fclose(f);
+	return text;
+}
+
+/* file's text, read at its first use: the checks below would otherwise
+ * read the file once per integer setting */
+static const char *
+source_text(struct cfg_ctx *c, const char *file)
+{
+	struct cfg_source *s;
+
+	for (size_t i = 0; i < c->n_sources; i++)
+		if (strcmp(c->sources[i].file, file) == 0)
+			return c->sources[i].text;
+	c->sources = tg_xrealloc(c->sources,
+				 (c->n_sources + 1) * sizeof(*c->sources));
+	s = &c->sources[c->n_sources++];
+	s->file = tg_xstrdup(file);
+	s->text = read_source(file);
+	return s->text;
+}
+
+void
+cfg_sources_free(struct cfg_ctx *c)
+{
+	for (size_t i = 0; i < c->n_sources; i++) {
+		free(c->sources[i].file);
+		free(c->sources[i].text);
+	}
+	free(c->sources);
+	c->sources = NULL;
+	c->n_sources = 0;
+}
+
 /* libconfig 1.5 reads an integer literal beyond 32 bits without the L
  * suffix as the wrapped value, silently (5000000000 becomes 705032704):
  * read the literal again from the source line to catch that. */
@@ -48,53 +110,55 @@ static bool
 int_literal_wraps(struct cfg_ctx *c, const config_setting_t *s, long long v)
 {
 	char *file = cfg_setting_file(c, s);
-	FILE *f = fopen(file, "r");
+	const char *p = source_text(c, file);
 	unsigned want = cfg_line(s), line = 1;
 	const char *name = config_setting_name(s);
 	char buf[4096];
 	bool wraps = false;
+	size_t len, nlen;
 
 	free(file);
-	if (f == NULL || name == NULL) {
-		if (f != NULL)
-			fclose(f);
+	if (p == NULL || name == NULL)
 		return false;
+	nlen = strlen(name);
+	while (line < want && (p = strchr(p, '\n')) != NULL) {
+		p++;
+		line++;
 	}
-	while (line < want && fgets(buf, sizeof(buf), f) != NULL)
-		if (strchr(buf, '\n') != NULL)
-			line++;
+	if (p == NULL || line != want)
+		return false;
+	len = strcspn(p, "\n");
+	if (len > sizeof(buf) - 1)
+		len = sizeof(buf) - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
 	/* the name may occur more than once on the line ({ urgent = 60; }
 	 * twice): it wraps only if no occurrence reads as v */
-	if (line == want && fgets(buf, sizeof(buf), f) != NULL) {
-		size_t nlen = strlen(name);
+	for (char *at = strstr(buf, name); at != NULL;
+	     at = strstr(at + 1, name)) {
+		char *q = at + nlen, *end;
+		long long lit;
 
-		for (char *p = strstr(buf, name); p != NULL;
-		     p = strstr(p + 1, name)) {
-			char *q = p + nlen, *end;
-			long long lit;
-
-			if (p > buf && (p[-1] == '_' || p[-1] == '-' ||
-					(p[-1] >= 'a' && p[-1] <= 'z') ||
-					(p[-1] >= 'A' && p[-1] <= 'Z') ||
-					(p[-1] >= '0' && p[-1] <= '9')))
-				continue;
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (*q != '=' && *q != ':')
-				continue;
+		if (at > buf && (at[-1] == '_' || at[-1] == '-' ||
+				 (at[-1] >= 'a' && at[-1] <= 'z') ||
+				 (at[-1] >= 'A' && at[-1] <= 'Z') ||
+				 (at[-1] >= '0' && at[-1] <= '9')))
+			continue;
+		while (*q == ' ' || *q == '\t')
 			q++;
-			errno = 0;
-			lit = strtoll(q, &end, 0);
-			if (end == q)
-				continue;
-			if (errno != ERANGE && lit == v) {
-				wraps = false;
-				break;
-			}
-			wraps = true;
+		if (*q != '=' && *q != ':')
+			continue;
+		q++;
+		errno = 0;
+		lit = strtoll(q, &end, 0);
+		if (end == q)
+			continue;
+		if (errno != ERANGE && lit == v) {
+			wraps = false;
+			break;
 		}
+		wraps = true;
 	}
-	fclose(f);
 	return wraps;
 }
 

@@ -37,6 +37,10 @@ struct cfg_ctx {
 	/* the imap_accounts list, for checks made once the addresses are
 	 * known; NULL when absent */
 	const config_setting_t *imap_accounts;
+	/* the files' text, read once for the integer checks (config-keys.c);
+	 * freed by cfg_sources_free */
+	struct cfg_source *sources;
+	size_t n_sources;
 };
 
 enum cfg_type {
@@ -99,6 +103,8 @@ void cfg_warn(struct cfg_ctx *c, const config_setting_t *s, const char *fmt,
 int cfg_apply_keys(struct cfg_ctx *c, const config_setting_t *g,
 		   const char *where, const struct cfg_key *keys, size_t n,
 		   void *dst, const config_setting_t **found);
+/* Frees the file texts cfg_apply_keys read (c->sources). */
+void cfg_sources_free(struct cfg_ctx *c);
 
 /* The strings of an array setting, copied to the pool; NULL entries for
  * elements that are not strings (reported). */

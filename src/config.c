@@ -415,6 +415,7 @@ tg_config_load(const char *path, struct tg_config **cfg_r,
 	c.pool = c.impl->pool;
 	c.impl->pub.path = tg_pool_strdup(c.pool, path);
 	read_config(&c);
+	cfg_sources_free(&c);
 	config_destroy(&c.lc);
 	free(dir);
 

@@ -2,7 +2,9 @@
  * recipient over the daemon's Unix socket, with a timeout on every read
  * and write. Plain sockets; the server's replies are read within limits
  * (they are the daemon's, but still bytes from elsewhere). */
+#include "ticketgate/fdio.h"
 #include "ticketgate/lmtp.h"
+#include "ticketgate/util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -22,7 +24,8 @@ struct conn {
 	size_t have, off;
 	char *reply; /* the last reply line, cleaned */
 	size_t reply_size;
-	bool broken; /* a read or write failed: say nothing more */
+	bool broken;     /* a read or write failed: say nothing more */
+	bool pipelining; /* the LHLO reply offered PIPELINING */
 };
 
 static void
@@ -34,27 +37,11 @@ note(struct conn *c, const char *what)
 static int
 send_all(struct conn *c, const char *p, size_t n)
 {
-	while (n > 0) {
-		struct pollfd pf = {.fd = c->fd, .events = POLLOUT};
-		ssize_t w;
-
-		if (poll(&pf, 1, c->timeout_ms) <= 0) {
-			note(c, "timed out writing to the daemon");
-			c->broken = true;
-			return -1;
-		}
-		w = send(c->fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (w <= 0) {
-			note(c, "connection to the daemon lost");
-			c->broken = true;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	if (tg_fd_send_all(c->fd, p, n, c->timeout_ms) == 0)
+		return 0;
+	note(c, "writing to the daemon failed or timed out");
+	c->broken = true;
+	return -1;
 }
 
 static int
@@ -100,6 +87,9 @@ read_reply(struct conn *c)
 			return -1;
 		}
 		line[n] = '\0';
+		if (n == 14 && strncmp(line, "250", 3) == 0 &&
+		    tg_ascii_strcasecmp(line + 4, "PIPELINING") == 0)
+			c->pipelining = true;
 		if (n < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' ||
 		    line[1] > '9' || line[2] < '0' || line[2] > '9' ||
 		    (line[3] != ' ' && line[3] != '-' && line[3] != '\0')) {
@@ -114,10 +104,11 @@ read_reply(struct conn *c)
 	}
 }
 
-/* Sends "verb<arg>" (arg NULL: the verb alone) and reads its reply's
- * code, or -1. */
+/* Appends "verb<arg>\r\n" (arg NULL: the verb alone) to out[*len..];
+ * -1 when the line is over LMTP's limit. */
 static int
-command(struct conn *c, const char *verb, const char *arg)
+add_command(struct conn *c, char *out, size_t *len, const char *verb,
+	    const char *arg)
 {
 	char line[TG_LMTP_LINE_MAX + 1];
 	int n = arg != NULL
@@ -129,9 +120,63 @@ command(struct conn *c, const char *verb, const char *arg)
 		note(c, "an address too long for LMTP");
 		return -1;
 	}
-	if (send_all(c, line, (size_t)n) < 0)
+	memcpy(out + *len, line, (size_t)n);
+	*len += (size_t)n;
+	return 0;
+}
+
+/* Sends "verb<arg>" and reads its reply's code, or -1. */
+static int
+command(struct conn *c, const char *verb, const char *arg)
+{
+	char line[TG_LMTP_LINE_MAX + 1];
+	size_t n = 0;
+
+	if (add_command(c, line, &n, verb, arg) < 0 ||
+	    send_all(c, line, n) < 0)
 		return -1;
 	return read_reply(c);
+}
+
+/* MAIL, RCPT and DATA: in one write when the server pipelines (a round
+ * trip each saved), their replies read in order all the same; -1 when
+ * a command could not be sent. */
+static int
+envelope(struct conn *c, const char *sender, const char *recipient,
+	 int codes[3])
+{
+	char buf[3 * (TG_LMTP_LINE_MAX + 1)], first_bad[300] = "";
+	size_t n = 0;
+
+	if (!c->pipelining) {
+		codes[0] = command(c, "MAIL FROM:", sender);
+		codes[1] = codes[0] >= 200 && codes[0] < 300
+				   ? command(c, "RCPT TO:", recipient)
+				   : -1;
+		codes[2] = codes[1] >= 200 && codes[1] < 300
+				   ? command(c, "DATA", NULL)
+				   : -1;
+		return 0;
+	}
+	if (add_command(c, buf, &n, "MAIL FROM:", sender) < 0 ||
+	    add_command(c, buf, &n, "RCPT TO:", recipient) < 0 ||
+	    add_command(c, buf, &n, "DATA", NULL) < 0 ||
+	    send_all(c, buf, n) < 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		bool ok;
+
+		/* after a lost connection, no more waiting */
+		codes[i] = i > 0 && codes[i - 1] < 0 ? -1 : read_reply(c);
+		ok = i < 2 ? codes[i] >= 200 && codes[i] < 300
+			   : codes[i] == 354;
+		/* the first refusal's words are the ones worth reporting */
+		if (!ok && first_bad[0] == '\0')
+			snprintf(first_bad, sizeof(first_bad), "%s", c->reply);
+	}
+	if (first_bad[0] != '\0')
+		note(c, first_bad);
+	return 0;
 }
 
 /* The message dot-stuffed, its line ends as they are (the daemon takes a
@@ -154,10 +199,15 @@ send_data(struct conn *c, const char *raw, size_t len)
 		buf[n++] = raw[i];
 		bol = raw[i] == '\n';
 	}
-	if (n > 0 && send_all(c, buf, n) < 0)
-		return -1;
-	/* the final dot must start a line */
-	return send_all(c, bol ? ".\r\n" : "\r\n.\r\n", bol ? 3 : 5);
+	/* the final dot must start a line; with the rest when it fits */
+	if (n + 5 > sizeof(buf)) {
+		if (send_all(c, buf, n) < 0)
+			return -1;
+		n = 0;
+	}
+	memcpy(buf + n, bol ? ".\r\n" : "\r\n.\r\n", bol ? 3 : 5);
+	n += bol ? 3 : 5;
+	return send_all(c, buf, n);
 }
 
 static enum tg_lmtp_send_result
@@ -173,7 +223,7 @@ converse(struct conn *c, const char *sender, const char *recipient,
 	 const char *raw, size_t len)
 {
 	enum tg_lmtp_send_result r;
-	int timeout_ms = c->timeout_ms, code;
+	int timeout_ms = c->timeout_ms, code, codes[3];
 
 	/* no greeting (a daemon stopping says 421, or closes; a busy one
 	 * keeps us in its backlog): nothing was said, so the caller may
@@ -185,19 +235,25 @@ converse(struct conn *c, const char *sender, const char *recipient,
 		c->broken = true; /* no QUIT to a silent server */
 		return TG_LMTP_UNAVAILABLE;
 	}
-	if (command(c, "LHLO deliver", NULL) != 250)
+	if (command(c, "LHLO deliver", NULL) != 250 ||
+	    envelope(c, sender, recipient, codes) < 0)
 		return TG_LMTP_TEMPFAIL;
-	code = command(c, "MAIL FROM:", sender);
-	if ((r = by_code(code)) != TG_LMTP_SENT)
-		return code < 0 ? TG_LMTP_TEMPFAIL : r;
-	code = command(c, "RCPT TO:", recipient);
-	if ((r = by_code(code)) != TG_LMTP_SENT)
-		return code < 0      ? TG_LMTP_TEMPFAIL
-		       : code >= 500 ? TG_LMTP_NO_SUCH_USER
-				     : r;
-	code = command(c, "DATA", NULL);
-	if (code != 354)
-		return code >= 500 ? TG_LMTP_REFUSED : TG_LMTP_TEMPFAIL;
+	/* the first refusal decides; after one, the connection is only
+	 * closed (a server may have taken a pipelined DATA regardless) */
+	if ((r = by_code(codes[0])) != TG_LMTP_SENT) {
+		c->broken = true;
+		return codes[0] < 0 ? TG_LMTP_TEMPFAIL : r;
+	}
+	if ((r = by_code(codes[1])) != TG_LMTP_SENT) {
+		c->broken = true;
+		return codes[1] < 0      ? TG_LMTP_TEMPFAIL
+		       : codes[1] >= 500 ? TG_LMTP_NO_SUCH_USER
+					 : r;
+	}
+	if (codes[2] != 354) {
+		c->broken = true;
+		return codes[2] >= 500 ? TG_LMTP_REFUSED : TG_LMTP_TEMPFAIL;
+	}
 	if (send_data(c, raw, len) < 0)
 		return TG_LMTP_TEMPFAIL;
 	/* one recipient, one reply: sent after the commit */
@@ -244,11 +300,11 @@ tg_lmtp_send(const char *path, const char *sender, const char *recipient,
 	}
 	r = converse(&c, sender, recipient, raw, len);
 	if (!c.broken) {
-		/* the verdict stands whatever QUIT gets: keep the reply it
-		 * came with, and do not wait long */
+		/* the verdict stands whatever QUIT gets, so its reply is not
+		 * waited for; keep the verdict's words */
 		snprintf(last, sizeof(last), "%s", reply_r);
 		c.timeout_ms = 2000;
-		command(&c, "QUIT", NULL);
+		(void)send_all(&c, "QUIT\r\n", 6);
 		snprintf(reply_r, reply_size, "%s", last);
 	}
 	close(c.fd);

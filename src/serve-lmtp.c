@@ -9,6 +9,7 @@
  * reply, sent only after that copy is committed. Reads untrusted input
  * (through lmtp.c). */
 #include "serve-private.h"
+#include "ticketgate/fdio.h"
 #include "ticketgate/lmtp.h"
 #include "ticketgate/log.h"
 #include "ticketgate/pipeline.h"
@@ -65,26 +66,6 @@ stopping(const struct serve_lmtp *l)
 }
 
 static int
-write_all(int fd, const char *p, size_t n, int timeout_s)
-{
-	while (n > 0) {
-		struct pollfd pf = {.fd = fd, .events = POLLOUT};
-		ssize_t w;
-
-		if (poll(&pf, 1, timeout_s * 1000) <= 0)
-			return -1;
-		w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 flush(int fd, struct tg_lmtp *s, int timeout_s)
 {
 	int ret = 0;
@@ -92,7 +73,8 @@ flush(int fd, struct tg_lmtp *s, int timeout_s)
 	if (s->out.overflow)
 		return -1; /* replies were lost: the client cannot follow */
 	if (s->out.len > 0)
-		ret = write_all(fd, s->out.data, s->out.len, timeout_s);
+		ret = tg_fd_send_all(fd, s->out.data, s->out.len,
+				     timeout_s * 1000);
 	tg_buf_reset(&s->out);
 	return ret;
 }

@@ -202,7 +202,8 @@ mail 8 >"$PG_DIR/m8.eml"
 pg_stop
 pg_start_again
 replaced=$(grep -c 'lmtp: a kept database connection failed' "$LOG" || true)
-"$bin" deliver -c "$CONF" --to support@example.com "$PG_DIR/m8.eml" 2>"$PG_DIR/d8.err" ||
+# (from a pipe, as an MTA gives it)
+cat "$PG_DIR/m8.eml" | "$bin" deliver -c "$CONF" --to support@example.com 2>"$PG_DIR/d8.err" ||
 	fail "deliver m8: $(cat "$PG_DIR/d8.err")"
 grep -q 'handed over by lmtp: 250 2.0.0 Stored in ticket' "$PG_DIR/d8.err" ||
 	fail "deliver m8 not through lmtp: $(cat "$PG_DIR/d8.err")"
@@ -210,10 +211,12 @@ eq "deliver by lmtp" "$(q "SELECT source FROM message WHERE message_id = 'lmtp-8
 [ "$(grep -c 'lmtp: a kept database connection failed' "$LOG")" -gt "$replaced" ] ||
 	fail "no kept connection was replaced"
 # what the daemon cannot take as deliver would store stays with deliver:
-# an oversized message (quarantined whole) and an address not configured
+# an oversized message (quarantined whole, though the front read only
+# the first limit's worth of the pipe before passing it on) and an
+# address not configured
 { cat "$PG_DIR/big.eml"; printf 'one more line\r\n'; } >"$PG_DIR/big2.eml"
 st=0
-"$bin" deliver -c "$CONF" --to support@example.com "$PG_DIR/big2.eml" 2>>"$LOG" || st=$?
+cat "$PG_DIR/big2.eml" | "$bin" deliver -c "$CONF" --to support@example.com 2>>"$LOG" || st=$?
 eq "deliver big: exit" "$st" 0
 eq "deliver big: whole" "$(q "SELECT length(raw) FROM quarantine WHERE source = 'deliver'")" \
 	"$(stat -c %s "$PG_DIR/big2.eml")"
@@ -306,6 +309,61 @@ mail 12 >"$PG_DIR/m12.eml"
 	fail "deliver m12: $(cat "$PG_DIR/d12.err")"
 grep -q 'storing the message directly' "$PG_DIR/d12.err" || fail "no fallback note"
 eq "fallback" "$(q "SELECT source FROM message WHERE message_id = 'lmtp-12@client.example'")" deliver
+# the same from a pipe: the bytes the front read reach the direct path
+mail 18 >"$PG_DIR/m18.eml"
+cat "$PG_DIR/m18.eml" | "$bin" deliver -c "$CONF" --to support@example.com 2>"$PG_DIR/d18.err" ||
+	fail "deliver m18: $(cat "$PG_DIR/d18.err")"
+grep -q 'storing the message directly' "$PG_DIR/d18.err" || fail "m18: no fallback note"
+eq "fallback from a pipe" "$(q "SELECT octet_length(raw) FROM message WHERE message_id = 'lmtp-18@client.example'")" \
+	"$(stat -c %s "$PG_DIR/m18.eml")"
+# a server without PIPELINING gets one command at a time; a refused
+# recipient is 67 (EX_NOUSER), with the refusal's words, not DATA's
+serve_script() {
+	/usr/bin/python3 "$data/lmtp/server.py" "$SOCK" "$1" "$PG_DIR/server-$1.log" \
+		>"$PG_DIR/server-$1.out" &
+	script=$!
+	for _ in $(seq 100); do
+		grep -q listening "$PG_DIR/server-$1.out" && return 0
+		sleep 0.05
+	done
+	fail "test server $1 did not start"
+}
+serve_script plain
+"$bin" deliver -c "$CONF" --to support@example.com --from a@client.example "$PG_DIR/m18.eml" \
+	2>"$PG_DIR/plain.err" || fail "plain server: $(cat "$PG_DIR/plain.err")"
+wait "$script" || fail "test server plain"
+eq "plain server: conversation" "$(cat "$PG_DIR/server-plain.log")" "LHLO deliver
+MAIL FROM:<a@client.example>
+RCPT TO:<support@example.com>
+DATA
+<message $(stat -c %s "$PG_DIR/m18.eml") bytes>
+QUIT"
+serve_script refuse
+st=0
+"$bin" deliver -c "$CONF" --to support@example.com "$PG_DIR/m18.eml" 2>"$PG_DIR/refuse.err" || st=$?
+wait "$script" || fail "test server refuse"
+eq "refused recipient: exit" "$st" 67
+grep -q 'refused by lmtp: 550 5.1.1 No such mailbox here' "$PG_DIR/refuse.err" ||
+	fail "refused recipient: $(cat "$PG_DIR/refuse.err")"
+rm -f "$SOCK"
+
+# the front without the full program beside it or installed: the MTA
+# keeps the mail (75); another command says it cannot run (127)
+mkdir -p "$PG_DIR/alone"
+cp "$bin" "$PG_DIR/alone/ticketgate"
+st=0
+"$PG_DIR/alone/ticketgate" deliver -c "$CONF" --direct --to support@example.com "$PG_DIR/m18.eml" \
+	2>"$PG_DIR/alone.err" || st=$?
+if grep -q 'cannot run .*ticketgate-full' "$PG_DIR/alone.err"; then
+	eq "front alone: deliver" "$st" 75
+	st=0
+	"$PG_DIR/alone/ticketgate" help 2>/dev/null || st=$?
+	eq "front alone: another command" "$st" 127
+else
+	# it found one where `cmake --install` puts it
+	eq "front alone, an installed full program: deliver" "$st" 0
+	echo "front alone: skipped, a full program is installed on this machine"
+fi
 
 # a file that is not a socket is never removed
 : >"$SOCK"
