@@ -16,6 +16,10 @@ struct tg_store;
 /* Loads path, printing its problems prefixed with cmd; 0 or -1. */
 int tg_cmd_load_config(const char *cmd, const char *path,
 		       struct tg_config **cfg_r);
+/* The same without reading secret and password files (see
+ * tg_config_load_without_secrets). */
+int tg_cmd_load_config_without_secrets(const char *cmd, const char *path,
+				       struct tg_config **cfg_r);
 /* Opens the database named by the configuration (config_path), else by
  * conninfo, else by TG_CONNINFO. Returns 0, or the exit status to use
  * (2 usage, 75 temporary, 1 otherwise) after printing why. */

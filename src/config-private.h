@@ -41,6 +41,7 @@ struct cfg_ctx {
 	 * freed by cfg_sources_free */
 	struct cfg_source *sources;
 	size_t n_sources;
+	bool no_secrets; /* secret and password files left unread */
 };
 
 enum cfg_type {

@@ -146,7 +146,8 @@ check_conninfo(const char *v)
 
 /* Reads the file named by setting s (key names it in messages) into a
  * malloc'd buffer of at most max bytes, wiping what it read on failure.
- * Returns the buffer, or NULL with the problem reported. */
+ * Returns the buffer, or NULL with the problem reported; NULL and nothing
+ * reported when the caller asked for no secrets. */
 static unsigned char *
 read_secret_file(struct cfg_ctx *c, const config_setting_t *s, const char *key,
 		 const char *path, size_t max, size_t *len_r)
@@ -155,8 +156,11 @@ read_secret_file(struct cfg_ctx *c, const config_setting_t *s, const char *key,
 	struct stat st;
 	size_t len = 0;
 	bool failed = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd;
 
+	if (c->no_secrets)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		cfg_error(c, s, "%s \"%s\": cannot open: %s", key, path,
 			  strerror(errno));

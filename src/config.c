@@ -365,11 +365,11 @@ impl_free(struct cfg_impl *impl)
 	free(impl);
 }
 
-int
-tg_config_load(const char *path, struct tg_config **cfg_r,
-	       struct tg_config_errors *errs)
+static int
+load(const char *path, bool secrets, struct tg_config **cfg_r,
+     struct tg_config_errors *errs)
 {
-	struct cfg_ctx c = {.path = path, .errs = errs};
+	struct cfg_ctx c = {.path = path, .errs = errs, .no_secrets = !secrets};
 	size_t first = errs->n, errors_before = errs->n_errors;
 	const char *slash = strrchr(path, '/');
 	struct stat st;
@@ -426,6 +426,20 @@ tg_config_load(const char *path, struct tg_config **cfg_r,
 	}
 	*cfg_r = &c.impl->pub;
 	return 0;
+}
+
+int
+tg_config_load(const char *path, struct tg_config **cfg_r,
+	       struct tg_config_errors *errs)
+{
+	return load(path, true, cfg_r, errs);
+}
+
+int
+tg_config_load_without_secrets(const char *path, struct tg_config **cfg_r,
+			       struct tg_config_errors *errs)
+{
+	return load(path, false, cfg_r, errs);
 }
 
 void

@@ -37,7 +37,9 @@ lmtp_sender(const char *from)
 static int
 stdin_from_memory(struct tg_buf *raw, bool cut_short)
 {
-	int fd = memfd_create("ticketgate-deliver", MFD_CLOEXEC);
+	/* not close-on-exec: it may be descriptor 0 itself, when the MTA
+	 * gave no stdin; otherwise it is closed once it is stdin */
+	int fd = memfd_create("ticketgate-deliver", 0);
 	char chunk[65536];
 	size_t total = raw->len, n;
 
@@ -51,10 +53,13 @@ stdin_from_memory(struct tg_buf *raw, bool cut_short)
 			goto fail;
 		total += n;
 	}
-	if (ferror(stdin) || lseek(fd, 0, SEEK_SET) < 0 ||
-	    dup2(fd, STDIN_FILENO) < 0)
+	if (ferror(stdin) || lseek(fd, 0, SEEK_SET) < 0)
 		goto fail;
-	close(fd);
+	if (fd != STDIN_FILENO) {
+		if (dup2(fd, STDIN_FILENO) < 0)
+			goto fail;
+		close(fd);
+	}
 	return 0;
 fail:
 	close(fd);
@@ -153,8 +158,9 @@ tg_front_deliver(int argc, char **argv)
 		return TG_EX_TEMPFAIL;
 	}
 	/* a broken config is fixed by the admin: the mail waits at the MTA
-	 * meanwhile */
-	if (tg_cmd_load_config("deliver", a.config, &cfg) < 0)
+	 * meanwhile. The secrets are the daemon's business: the MTA's user
+	 * needs only the socket. */
+	if (tg_cmd_load_config_without_secrets("deliver", a.config, &cfg) < 0)
 		return TG_EX_TEMPFAIL;
 	if (cfg->lmtp == NULL || !tg_lmtp_recipient_known(cfg, a.to)) {
 		tg_config_free(&cfg);

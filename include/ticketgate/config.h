@@ -269,6 +269,14 @@ void tg_config_errors_deinit(struct tg_config_errors *errs);
 TG_MUST_CHECK int tg_config_load(const char *path, struct tg_config **cfg_r,
 				 struct tg_config_errors *errs);
 
+/* The same without the secret and password files: they are neither read
+ * nor required to be readable, and instance.secret and every password
+ * stay NULL. For `deliver` handing a message to the daemon, which runs as
+ * the MTA's user and needs only where the daemon listens. */
+TG_MUST_CHECK int tg_config_load_without_secrets(const char *path,
+						 struct tg_config **cfg_r,
+						 struct tg_config_errors *errs);
+
 /* Frees the snapshot, wiping its secrets; sets *cfgp to NULL; accepts
  * NULL. */
 void tg_config_free(struct tg_config **cfgp);

@@ -210,6 +210,14 @@ grep -q 'handed over by lmtp: 250 2.0.0 Stored in ticket' "$PG_DIR/d8.err" ||
 eq "deliver by lmtp" "$(q "SELECT source FROM message WHERE message_id = 'lmtp-8@client.example'")" lmtp
 [ "$(grep -c 'lmtp: a kept database connection failed' "$LOG")" -gt "$replaced" ] ||
 	fail "no kept connection was replaced"
+# the MTA's user need not read the secrets: with a configuration whose
+# secret file cannot be opened, deliver still hands over
+sed 's|^\( *secret_file = \).*|\1"no-such-secret";|' "$CONF" >"$PG_DIR/conf/mta.conf"
+grep -q 'no-such-secret' "$PG_DIR/conf/mta.conf" || fail "mta.conf: secret_file not replaced"
+mail 19 >"$PG_DIR/m19.eml"
+"$bin" deliver -c "$PG_DIR/conf/mta.conf" --to support@example.com "$PG_DIR/m19.eml" \
+	2>"$PG_DIR/d19.err" || fail "deliver m19: $(cat "$PG_DIR/d19.err")"
+eq "no secrets: by lmtp" "$(q "SELECT source FROM message WHERE message_id = 'lmtp-19@client.example'")" lmtp
 # what the daemon cannot take as deliver would store stays with deliver:
 # an oversized message (quarantined whole, though the front read only
 # the first limit's worth of the pipe before passing it on) and an
@@ -309,6 +317,14 @@ mail 12 >"$PG_DIR/m12.eml"
 	fail "deliver m12: $(cat "$PG_DIR/d12.err")"
 grep -q 'storing the message directly' "$PG_DIR/d12.err" || fail "no fallback note"
 eq "fallback" "$(q "SELECT source FROM message WHERE message_id = 'lmtp-12@client.example'")" deliver
+# storing directly needs the secrets: without them the mail waits (75)
+mail 20 >"$PG_DIR/m20.eml"
+st=0
+"$bin" deliver -c "$PG_DIR/conf/mta.conf" --to support@example.com "$PG_DIR/m20.eml" \
+	2>"$PG_DIR/d20.err" || st=$?
+eq "no secrets, no daemon: exit" "$st" 75
+grep -q 'no-such-secret.*cannot open' "$PG_DIR/d20.err" || fail "m20: $(cat "$PG_DIR/d20.err")"
+eq "no secrets, no daemon: nothing stored" "$(msg_count 20)" 0
 # the same from a pipe: the bytes the front read reach the direct path
 mail 18 >"$PG_DIR/m18.eml"
 cat "$PG_DIR/m18.eml" | "$bin" deliver -c "$CONF" --to support@example.com 2>"$PG_DIR/d18.err" ||

@@ -855,6 +855,35 @@ test_missing_file(void)
 	tg_config_errors_deinit(&errs);
 }
 
+/* Without secrets (deliver's hand-over): a secret file that cannot be
+ * opened is no error, and nothing secret is in the snapshot; the same file
+ * with secrets is refused. */
+static void
+test_without_secrets(void)
+{
+	struct tg_config_errors errs;
+	struct tg_config *cfg;
+	char path[4200];
+
+	data_path(path, sizeof(path), "secrets-missing.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load_without_secrets(path, &cfg, &errs) == 0);
+	TG_CHECK(errs.n_errors == 0);
+	if (cfg != NULL) {
+		TG_CHECK(cfg->instance.secret == NULL);
+		TG_CHECK(cfg->instance.secret_len == 0);
+		TG_CHECK(cfg->database.password == NULL);
+		TG_CHECK(tg_config_address(cfg, "support@example.com") != NULL);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == -1 && cfg == NULL);
+	TG_CHECK(errs.n_errors == 2);
+	tg_config_errors_deinit(&errs);
+}
+
 /* The shared parts alone make a good config; the password comes from the
  * first line of its file. Only warnings are allowed (a checkout may make
  * the test secret world-readable). */
@@ -1364,6 +1393,7 @@ main(void)
 	test_example_smtp();
 	test_broken();
 	test_missing_file();
+	test_without_secrets();
 	test_good();
 	test_reply_token();
 	test_imap_good();
