@@ -32,6 +32,7 @@ struct sender {
 	const struct tg_config_smtp *smtp;
 	struct tg_store *st;
 	struct tg_smtp *s;
+	struct tg_templates *templates; /* read once, at the first session */
 	unsigned seed;
 };
 
@@ -130,7 +131,7 @@ render(struct sender *sd, struct tg_pool *pool, const struct tg_outbox_item *it,
 	snprintf(number, sizeof(number), "%lld", (long long)it->ticket_number);
 	snprintf(limit, sizeof(limit), "%zu MB",
 		 cfg->limits.message_bytes / (1024 * 1024));
-	return tg_template_render(cfg->templates_dir, it->address,
+	return tg_template_render(sd->templates, it->address,
 				  it->language[0] != '\0' ? it->language : NULL,
 				  template_name(it->kind), vars, TG_N(vars),
 				  pool, out, err);
@@ -389,7 +390,10 @@ session(struct sender *sd, struct tg_err *err)
 	bool last_look = false;
 	int r;
 
-	if (tg_store_open(cfg->database.conninfo, cfg->database.password,
+	/* a reload starts a new sender, which reads the templates again */
+	if ((sd->templates == NULL &&
+	     tg_templates_load(cfg->templates_dir, &sd->templates, err) < 0) ||
+	    tg_store_open(cfg->database.conninfo, cfg->database.password,
 			  &sd->st, err) < 0 ||
 	    tg_store_listen(sd->st, err) < 0)
 		return -1;
@@ -446,6 +450,7 @@ serve_outbox_main(void *arg)
 		if (serve_wait_fd(w->wake_fd, delay) == 1)
 			break;
 	}
+	tg_templates_free(&sd.templates);
 	atomic_store(&w->done, true);
 	return NULL;
 }

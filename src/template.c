@@ -5,6 +5,7 @@
 #include "template-private.h"
 #include "ticketgate/charset.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -357,17 +358,117 @@ render_file(const char *path, const char *data, size_t len, bool html,
 	return f.seen ? -1 : 0;
 }
 
+/* One file of the set: its text, or why it could not be read. */
+struct tpl_file {
+	char *folder;
+	const char *name; /* one of tpl_names */
+	bool html;
+	char *data; /* NULL when error is set */
+	size_t len;
+	char *error;
+};
+
+struct tg_templates {
+	char *dir;
+	struct tpl_file *files;
+	size_t n;
+};
+
+static void
+add_file(struct tg_templates *set, const char *folder, const char *name,
+	 bool html)
+{
+	char path[4096];
+	struct tpl_file f = {.name = name, .html = html};
+	struct tg_err err;
+	int r;
+
+	if (snprintf(path, sizeof(path), "%s/%s/%s.%s", set->dir, folder, name,
+		     html ? "html" : "txt") >= (int)sizeof(path))
+		return; /* no candidate folder is that long */
+	r = tpl_read(path, &f.data, &f.len, &err);
+	if (r == 0)
+		return;
+	if (r < 0)
+		f.error = tg_xstrdup(err.msg);
+	f.folder = tg_xstrdup(folder);
+	set->files =
+		tg_xrealloc(set->files, (set->n + 1) * sizeof(*set->files));
+	set->files[set->n++] = f;
+}
+
 int
-tg_template_render(const char *dir, const char *address, const char *lang,
-		   const char *name, const struct tg_template_var *vars,
-		   size_t n_vars, struct tg_pool *pool,
-		   struct tg_template_out *out, struct tg_err *err)
+tg_templates_load(const char *dir, struct tg_templates **set_r,
+		  struct tg_err *err)
+{
+	struct tg_templates *set;
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+
+	*set_r = NULL;
+	if (dp == NULL)
+		return tg_err_set(err, "templates %s: %s", dir,
+				  strerror(errno));
+	set = tg_xcalloc(1, sizeof(*set));
+	set->dir = tg_xstrdup(dir);
+	while ((d = readdir(dp)) != NULL) {
+		struct stat st;
+
+		if (d->d_name[0] == '.' ||
+		    fstatat(dirfd(dp), d->d_name, &st, 0) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		for (size_t i = 0; i < tpl_n_names; i++) {
+			add_file(set, d->d_name, tpl_names[i], false);
+			add_file(set, d->d_name, tpl_names[i], true);
+		}
+	}
+	closedir(dp);
+	*set_r = set;
+	return 0;
+}
+
+void
+tg_templates_free(struct tg_templates **setp)
+{
+	struct tg_templates *set = *setp;
+
+	if (set == NULL)
+		return;
+	for (size_t i = 0; i < set->n; i++) {
+		free(set->files[i].folder);
+		free(set->files[i].data);
+		free(set->files[i].error);
+	}
+	free(set->files);
+	free(set->dir);
+	free(set);
+	*setp = NULL;
+}
+
+static const struct tpl_file *
+find_file(const struct tg_templates *set, const char *folder, const char *name,
+	  bool html)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->files[i].html == html &&
+		    strcmp(set->files[i].name, name) == 0 &&
+		    strcmp(set->files[i].folder, folder) == 0)
+			return &set->files[i];
+	return NULL;
+}
+
+int
+tg_template_render(const struct tg_templates *set, const char *address,
+		   const char *lang, const char *name,
+		   const struct tg_template_var *vars, size_t n_vars,
+		   struct tg_pool *pool, struct tg_template_out *out,
+		   struct tg_err *err)
 {
 	char cand[4][256], path[4096];
+	const struct tpl_file *f = NULL, *h;
 	size_t n;
-	char *data = NULL;
-	size_t len = 0;
-	int r = 0;
+	int r;
 	struct tpl_text t;
 
 	memset(out, 0, sizeof(*out));
@@ -375,29 +476,25 @@ tg_template_render(const char *dir, const char *address, const char *lang,
 		return tg_err_set(err, "unknown template \"%s\"",
 				  name != NULL ? name : "(null)");
 	n = candidates(address, lang, cand);
-	for (size_t i = 0; i < n && r == 0; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s/%s.txt", dir, cand[i],
-			     name) >=
-		    (int)sizeof(path) - 1) /* room for .html */
-			return tg_err_set(err, "template path too long");
-		r = tpl_read(path, &data, &len, err);
-	}
-	if (r < 0)
-		return -1;
-	if (r == 0)
-		return tg_err_set(err, "%s/en/%s.txt: no such template", dir,
-				  name);
+	for (size_t i = 0; i < n && f == NULL; i++)
+		f = find_file(set, cand[i], name, false);
+	if (f == NULL)
+		return tg_err_set(err, "%s/en/%s.txt: no such template",
+				  set->dir, name);
+	if (f->error != NULL)
+		return tg_err_set(err, "%s", f->error);
+	snprintf(path, sizeof(path), "%s/%s/%s.txt", set->dir, f->folder, name);
 	out->file = tg_pool_strdup(pool, path);
-	r = render_file(path, data, len, false, vars, n_vars, pool, &t,
+	r = render_file(path, f->data, f->len, false, vars, n_vars, pool, &t,
 			&out->text, err);
 	if (r == 0) {
-		struct first f = {.file = path, .err = err};
+		struct first fp = {.file = path, .err = err};
 		struct tg_buf b;
 		size_t start = 0;
 
 		tg_buf_init(&b, t.subject_len + 64, 0);
 		tpl_expand(t.subject, t.subject_len, 1, vars, n_vars, false, &b,
-			   first_problem, &f);
+			   first_problem, &fp);
 		/* an empty value at either end leaves a blank there */
 		while (b.len > 0 && b.data[b.len - 1] == ' ')
 			b.len--;
@@ -406,18 +503,19 @@ tg_template_render(const char *dir, const char *address, const char *lang,
 		out->subject = tg_pool_strndup(pool, tg_buf_cstr(&b) + start,
 					       b.len - start);
 		tg_buf_deinit(&b);
-		r = f.seen ? -1 : 0;
+		r = fp.seen ? -1 : 0;
 	}
-	free(data);
-	data = NULL;
 	if (r < 0)
 		return -1;
 	/* the HTML beside the text that was chosen, never another folder's */
+	h = find_file(set, f->folder, name, true);
+	if (h == NULL)
+		return 0;
+	if (h->error != NULL)
+		return tg_err_set(err, "%s", h->error);
 	memcpy(path + strlen(path) - 4, ".html", 6);
-	r = tpl_read(path, &data, &len, err);
-	if (r > 0)
-		r = render_file(path, data, len, true, vars, n_vars, pool, &t,
-				&out->html, err);
-	free(data);
-	return r < 0 ? -1 : 0;
+	return render_file(path, h->data, h->len, true, vars, n_vars, pool, &t,
+			   &out->html, err) < 0
+		       ? -1
+		       : 0;
 }

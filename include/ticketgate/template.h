@@ -40,20 +40,31 @@ struct tg_template_out {
 bool tg_template_name_known(const char *name);
 bool tg_template_placeholder_known(const char *name);
 
+/* A template directory's files, read once (at the sender's start or a
+ * reload), so that composing a mail does no file I/O. Files that cannot
+ * be read are remembered with the reason, which rendering reports. */
+struct tg_templates;
+
+/* Reads every <folder>/<name>.txt and .html under dir. -1 with err only
+ * when dir itself cannot be listed. */
+TG_MUST_CHECK int tg_templates_load(const char *dir,
+				    struct tg_templates **set_r,
+				    struct tg_err *err);
+/* Frees the set; sets *setp to NULL; accepts NULL. */
+void tg_templates_free(struct tg_templates **setp);
+
 /* Renders template name for a mail from address (or NULL) in language
  * lang ("pt", "pt-BR", or NULL): the first of <address>/, <lang>/, the
  * language without its region, en/ that holds <name>.txt. Values of vars
  * (the first one of a name counts) go into the text as they are and into
  * the HTML escaped; a known placeholder without a value renders empty.
  * Returns 0, or -1 with err ("FILE:LINE: ...") when no file is found,
- * one cannot be read, is over the size limit, is not UTF-8, lacks its
+ * one could not be read, is over the size limit, is not UTF-8, lacks its
  * Subject line, or uses an unknown placeholder. */
-TG_MUST_CHECK int tg_template_render(const char *dir, const char *address,
-				     const char *lang, const char *name,
-				     const struct tg_template_var *vars,
-				     size_t n_vars, struct tg_pool *pool,
-				     struct tg_template_out *out,
-				     struct tg_err *err);
+TG_MUST_CHECK int tg_template_render(
+	const struct tg_templates *set, const char *address, const char *lang,
+	const char *name, const struct tg_template_var *vars, size_t n_vars,
+	struct tg_pool *pool, struct tg_template_out *out, struct tg_err *err);
 
 /* Called once per problem; line is 0 when none applies. */
 typedef void tg_template_report_fn(void *ctx, const char *file, unsigned line,

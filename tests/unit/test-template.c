@@ -12,6 +12,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Renders with the directory's templates read just before, as a sender
+ * starting then would. */
+static int
+render(const char *dir, const char *address, const char *lang, const char *name,
+       const struct tg_template_var *vars, size_t n_vars, struct tg_pool *pool,
+       struct tg_template_out *out, struct tg_err *err)
+{
+	struct tg_templates *set;
+	int r;
+
+	if (tg_templates_load(dir, &set, err) < 0)
+		return -1;
+	r = tg_template_render(set, address, lang, name, vars, n_vars, pool,
+			       out, err);
+	tg_templates_free(&set);
+	return r;
+}
+
 static char shipped[4096];
 
 /* conf/templates of the source tree: __FILE__ is absolute in CMake
@@ -94,9 +112,8 @@ test_shipped(void)
 	for (size_t l = 0; l < TG_N(langs); l++) {
 		for (size_t i = 0; i < TG_N(names); i++) {
 			memset(&err, 0, sizeof(err));
-			TG_CHECK(tg_template_render(shipped, NULL, langs[l],
-						    names[i], vars, TG_N(vars),
-						    pool, &out, &err) == 0);
+			TG_CHECK(render(shipped, NULL, langs[l], names[i], vars,
+					TG_N(vars), pool, &out, &err) == 0);
 			if (err.msg[0] != '\0')
 				fprintf(stderr, "%s\n", err.msg);
 			if (out.text == NULL)
@@ -112,18 +129,17 @@ test_shipped(void)
 	}
 	/* the Portuguese address answers in Portuguese; a region falls back
 	 * to its language; an unknown language to English */
-	TG_CHECK(tg_template_render(shipped, "suporte@example.com", "pt",
-				    "feedback", vars, TG_N(vars), pool, &out,
-				    &err) == 0);
+	TG_CHECK(render(shipped, "suporte@example.com", "pt", "feedback", vars,
+			TG_N(vars), pool, &out, &err) == 0);
 	TG_CHECK(out.text != NULL && strstr(out.text, "\"bom\" ou \"mau\""));
-	TG_CHECK(tg_template_render(shipped, NULL, "pt-BR", "ack", vars,
-				    TG_N(vars), pool, &out, &err) == 0);
+	TG_CHECK(render(shipped, NULL, "pt-BR", "ack", vars, TG_N(vars), pool,
+			&out, &err) == 0);
 	TG_CHECK(out.text != NULL && strstr(out.text, "Olá Ann <b>&</b>,"));
-	TG_CHECK(tg_template_render(shipped, NULL, "de", "feedback", vars,
-				    TG_N(vars), pool, &out, &err) == 0);
+	TG_CHECK(render(shipped, NULL, "de", "feedback", vars, TG_N(vars), pool,
+			&out, &err) == 0);
 	TG_CHECK(out.text != NULL && strstr(out.text, "\"good\" or \"bad\""));
-	TG_CHECK(tg_template_render(shipped, NULL, NULL, "reply", vars,
-				    TG_N(vars), pool, &out, &err) == 0);
+	TG_CHECK(render(shipped, NULL, NULL, "reply", vars, TG_N(vars), pool,
+			&out, &err) == 0);
 	TG_CHECK_STREQ(out.text, "Please restart it.\nThen try again.\n\n-- \n"
 				 "Ticket [#1042]: reply to this email to add "
 				 "to it.\n");
@@ -170,15 +186,14 @@ test_lookup(void)
 	};
 	for (size_t i = 0; i < TG_N(cases); i++) {
 		memset(&err, 0, sizeof(err));
-		TG_CHECK(tg_template_render(dir, cases[i].address,
-					    cases[i].lang, "ack", vars,
-					    TG_N(vars), pool, &out, &err) == 0);
+		TG_CHECK(render(dir, cases[i].address, cases[i].lang, "ack",
+				vars, TG_N(vars), pool, &out, &err) == 0);
 		TG_CHECK_STREQ_IDX(out.subject, cases[i].subject, i);
 	}
 
 	/* text as it is, HTML escaped, CRLF read as LF */
-	TG_CHECK(tg_template_render(dir, "support@example.com", NULL, "ack",
-				    vars, TG_N(vars), pool, &out, &err) == 0);
+	TG_CHECK(render(dir, "support@example.com", NULL, "ack", vars,
+			TG_N(vars), pool, &out, &err) == 0);
 	TG_CHECK_STREQ(out.text, "own body Ann <b>&</b>\nline 2\n");
 	TG_CHECK_STREQ(out.html, "<p>Hi Ann &lt;b&gt;&amp;&lt;/b&gt;, about "
 				 "printer jam</p>\n");
@@ -188,31 +203,30 @@ test_lookup(void)
 			{"customer_name", "second is ignored"},
 		};
 
-		TG_CHECK(tg_template_render(dir, "support@example.com", NULL,
-					    "ack", q, TG_N(q), pool, &out,
-					    &err) == 0);
+		TG_CHECK(render(dir, "support@example.com", NULL, "ack", q,
+				TG_N(q), pool, &out, &err) == 0);
 		TG_CHECK_STREQ(out.html, "<p>Hi &quot;O&#39;Neil&quot;, about "
 					 "</p>\n");
 		TG_CHECK_STREQ(out.text, "own body \"O'Neil\"\nline 2\n");
 	}
 	/* missing values render empty */
-	TG_CHECK(tg_template_render(dir, NULL, "en", "ack", NULL, 0, pool, &out,
-				    &err) == 0);
+	TG_CHECK(render(dir, NULL, "en", "ack", NULL, 0, pool, &out, &err) ==
+		 0);
 	TG_CHECK_STREQ(out.subject, "en");
 
 	/* a broken HTML beside a good text fails the whole template */
 	memset(&err, 0, sizeof(err));
-	TG_CHECK(tg_template_render(dir, NULL, "en", "feedback", vars,
-				    TG_N(vars), pool, &out, &err) == -1);
+	TG_CHECK(render(dir, NULL, "en", "feedback", vars, TG_N(vars), pool,
+			&out, &err) == -1);
 	TG_CHECK(strstr(err.msg, "/en/feedback.html:1: unknown placeholder "
 				 "\"{{unknown}}\"") != NULL);
 
 	/* no such template anywhere; a name that is no template */
-	TG_CHECK(tg_template_render(dir, NULL, "en", "reply", vars, TG_N(vars),
-				    pool, &out, &err) == -1);
+	TG_CHECK(render(dir, NULL, "en", "reply", vars, TG_N(vars), pool, &out,
+			&err) == -1);
 	TG_CHECK(strstr(err.msg, "no such template") != NULL);
-	TG_CHECK(tg_template_render(dir, NULL, "en", "../en/ack", vars,
-				    TG_N(vars), pool, &out, &err) == -1);
+	TG_CHECK(render(dir, NULL, "en", "../en/ack", vars, TG_N(vars), pool,
+			&out, &err) == -1);
 	TG_CHECK(strstr(err.msg, "unknown template") != NULL);
 	remove_tree(tmp);
 	tg_pool_free(&pool);
@@ -248,9 +262,8 @@ test_errors(void)
 
 		put(dir, "en/ack.txt", cases[i].text);
 		memset(&err, 0, sizeof(err));
-		TG_CHECK(tg_template_render(dir, NULL, "en", "ack", vars,
-					    TG_N(vars), pool, &out,
-					    &err) == -1);
+		TG_CHECK(render(dir, NULL, "en", "ack", vars, TG_N(vars), pool,
+				&out, &err) == -1);
 		snprintf(want, sizeof(want), "/en/ack.txt%s", cases[i].want);
 		TG_CHECK_STREQ_IDX(strstr(err.msg, want) ? want : err.msg, want,
 				   i);
@@ -261,14 +274,14 @@ test_errors(void)
 	memset(big, 'a', TG_TEMPLATE_MAX_BYTES + 1);
 	memcpy(big, "Subject: big\n\n", 14);
 	write_file(dir, "en/ack.txt", big, TG_TEMPLATE_MAX_BYTES);
-	TG_CHECK(tg_template_render(dir, NULL, "en", "ack", vars, TG_N(vars),
-				    pool, &out, &err) == 0);
+	TG_CHECK(render(dir, NULL, "en", "ack", vars, TG_N(vars), pool, &out,
+			&err) == 0);
 	TG_CHECK(out.text != NULL &&
 		 strlen(out.text) == TG_TEMPLATE_MAX_BYTES - 14);
 	write_file(dir, "en/ack.txt", big, TG_TEMPLATE_MAX_BYTES + 1);
 	memset(&err, 0, sizeof(err));
-	TG_CHECK(tg_template_render(dir, NULL, "en", "ack", vars, TG_N(vars),
-				    pool, &out, &err) == -1);
+	TG_CHECK(render(dir, NULL, "en", "ack", vars, TG_N(vars), pool, &out,
+			&err) == -1);
 	TG_CHECK(strstr(err.msg, "en/ack.txt: over 65536 bytes") != NULL);
 	free(big);
 
@@ -277,10 +290,45 @@ test_errors(void)
 	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
 	TG_CHECK(mkdtemp(dir) != NULL);
 	put(dir, "en/ack.txt/x", "");
-	TG_CHECK(tg_template_render(dir, NULL, "en", "ack", vars, TG_N(vars),
-				    pool, &out, &err) == -1);
+	TG_CHECK(render(dir, NULL, "en", "ack", vars, TG_N(vars), pool, &out,
+			&err) == -1);
 	TG_CHECK(strstr(err.msg, "not a regular file") != NULL);
 	remove_tree(dir);
+	tg_pool_free(&pool);
+}
+
+/* A set is what was on disk when it was read: a file changed later
+ * shows in the next set only (the sender reads one at each reload). */
+static void
+test_snapshot(void)
+{
+	char dir[] = "/tmp/tg-test-template.XXXXXX";
+	struct tg_pool *pool = tg_pool_new(4096);
+	struct tg_templates *set = NULL;
+	struct tg_template_out out;
+	struct tg_err err;
+
+	TG_CHECK(mkdtemp(dir) != NULL);
+	put(dir, "en/ack.txt", "Subject: before\n\nbody\n");
+	TG_CHECK(tg_templates_load(dir, &set, &err) == 0 && set != NULL);
+	put(dir, "en/ack.txt", "Subject: after\n\nbody\n");
+	put(dir, "en/ack.html", "<p>new</p>\n");
+	if (set != NULL) {
+		TG_CHECK(tg_template_render(set, NULL, "en", "ack", vars,
+					    TG_N(vars), pool, &out, &err) == 0);
+		TG_CHECK_STREQ(out.subject, "before");
+		TG_CHECK(out.html == NULL);
+	}
+	tg_templates_free(&set);
+	TG_CHECK(set == NULL);
+	TG_CHECK(render(dir, NULL, "en", "ack", vars, TG_N(vars), pool, &out,
+			&err) == 0);
+	TG_CHECK_STREQ(out.subject, "after");
+	TG_CHECK(out.html != NULL);
+	/* only a directory that cannot be listed fails the load */
+	remove_tree(dir);
+	TG_CHECK(tg_templates_load(dir, &set, &err) == -1 && set == NULL);
+	TG_CHECK(strstr(err.msg, "No such file or directory") != NULL);
 	tg_pool_free(&pool);
 }
 
@@ -363,6 +411,7 @@ main(int argc, char **argv)
 	test_shipped();
 	test_lookup();
 	test_errors();
+	test_snapshot();
 	test_check();
 	return tg_test_done();
 }
