@@ -4,16 +4,10 @@
 # kept, imported domains routing delivered mail) and `agent add|list|remove`,
 # with SQL metacharacters stored as typed.
 set -euo pipefail
-bin=$1
-schema=$2
-data=$3
-. "$(dirname "$0")/pg.sh"
-pg_start
+. "$(dirname "$0")/preamble.sh" "$@"
 
 log=$PG_DIR/admin.log
 fail() { echo "FAIL: $*"; tail -20 "$log" 2>/dev/null; exit 1; }
-q() { pg_psql -c "$1"; }
-eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
 tg() { "$bin" "$@" --conninfo "$PG_CONNINFO" 2>>"$log"; }
 
 "$bin" migrate --conninfo "$PG_CONNINFO" --schema-dir "$schema" >/dev/null

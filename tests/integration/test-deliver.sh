@@ -4,11 +4,7 @@
 # MTA retries stored once, exit 75 while the database is down, hostile
 # headers stored intact, oversized mail quarantined whole.
 set -euo pipefail
-bin=$1
-schema=$2
-data=$3
-. "$(dirname "$0")/pg.sh"
-pg_start
+. "$(dirname "$0")/preamble.sh" "$@"
 
 fail() { echo "FAIL: $*"; tail -5 "$PG_DIR/deliver.log" 2>/dev/null; exit 1; }
 "$bin" migrate --conninfo "$PG_CONNINFO" --schema-dir "$schema" >/dev/null
@@ -22,8 +18,6 @@ with_number() {
 	sed "s/@NUMBER@/$2/" "$data/$1" >"$PG_DIR/$1"
 	echo "$PG_DIR/$1"
 }
-q() { pg_psql -c "$1"; }
-eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
 
 # a new mail opens a ticket
 deliver "$data/new.eml" || fail "deliver new.eml"

@@ -4,15 +4,10 @@
 # through; reopens by mail per ticket per hour; mail hitting a parser limit
 # is quarantined whole; an agent sending as support@ is not a loop.
 set -euo pipefail
-bin=$1
-schema=$2
-. "$(dirname "$0")/pg.sh"
-pg_start
+. "$(dirname "$0")/preamble.sh" "$@"
 
 log=$PG_DIR/deliver.log
 fail() { echo "FAIL: $*"; tail -5 "$log" 2>/dev/null; exit 1; }
-q() { pg_psql -c "$1"; }
-eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
 
 "$bin" migrate --conninfo "$PG_CONNINFO" --schema-dir "$schema" >/dev/null
 mkdir "$PG_DIR/conf"

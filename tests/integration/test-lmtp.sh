@@ -5,11 +5,7 @@
 # outage (451, then the retry stored once), `deliver` handing over through
 # the socket or storing directly when nobody listens, reload and SIGTERM.
 set -euo pipefail
-bin=$1
-schema=$2
-data=$3
-. "$(dirname "$0")/pg.sh"
-pg_start
+. "$(dirname "$0")/preamble.sh" "$@"
 
 LOG=$PG_DIR/serve.log
 : >"$LOG"
@@ -20,8 +16,6 @@ fail() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null
 	exit 1
 }
-q() { pg_psql -c "$1"; }
-eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
 client() { /usr/bin/python3 "$data/lmtp/client.py" "$@"; }
 
 "$bin" migrate --conninfo "$PG_CONNINFO" --schema-dir "$schema" >/dev/null

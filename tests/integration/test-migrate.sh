@@ -2,10 +2,7 @@
 # ticketgate migrate against a real PostgreSQL: applies the schema once,
 # is a no-op the second time, and two runs at once apply each file once.
 set -euo pipefail
-bin=$1
-schema=$2
-. "$(dirname "$0")/pg.sh"
-pg_start
+. "$(dirname "$0")/preamble.sh" "$@"
 
 fail() { echo "FAIL: $*"; exit 1; }
 

@@ -4,11 +4,7 @@
 # shown byte-exact, reprocessed into a ticket once the fault is fixed,
 # deleted; unknown ids exit 1 and a stopped database exits 75.
 set -euo pipefail
-bin=$1
-schema=$2
-data=$3
-. "$(dirname "$0")/pg.sh"
-pg_start
+. "$(dirname "$0")/preamble.sh" "$@"
 
 log=$PG_DIR/quarantine.log
 fail() { echo "FAIL: $*"; tail -5 "$log" 2>/dev/null; exit 1; }
@@ -19,8 +15,6 @@ deliver() {
 		2>>"$log"
 }
 qt() { "$bin" quarantine --conninfo "$PG_CONNINFO" "$@" 2>>"$log"; }
-q() { pg_psql -c "$1"; }
-eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
 rc_of() { local rc=0; "$@" >/dev/null || rc=$?; echo "$rc"; }
 
 # an oversized message (over 25 MiB), quarantined whole by deliver

@@ -2,14 +2,9 @@
 # ticketgate ticket list|show|set against a real PostgreSQL, on a ticket
 # made by deliver.
 set -euo pipefail
-bin=$1
-schema=$2
-data=$3
-. "$(dirname "$0")/pg.sh"
-pg_start
+. "$(dirname "$0")/preamble.sh" "$@"
 
 fail() { echo "FAIL: $*"; exit 1; }
-eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
 tg() { "$bin" "$@" --conninfo "$PG_CONNINFO"; }
 
 "$bin" migrate --conninfo "$PG_CONNINFO" --schema-dir "$schema" >/dev/null
