@@ -206,14 +206,14 @@ on_message(void *ctx, uint32_t uid, const char *raw, size_t len)
 	return 0;
 }
 
-/* One transaction for the batch and the position after it; the server
- * is told only after the commit. */
+/* One transaction for the batch and the position after it. */
 static int
-run_batch(struct session *s, const uint32_t *uids, size_t n, struct tg_err *err)
+store_batch(struct session *s, const uint32_t *uids, size_t n, bool guarded,
+	    struct tg_err *err)
 {
 	s->stored = s->duplicates = s->quarantined = 0;
 	s->cb_failed = false;
-	if (tg_store_batch_begin(s->st, err) < 0)
+	if (tg_store_batch_begin(s->st, guarded, err) < 0)
 		return -1;
 	if (tg_imap_fetch(s->im, uids, n, on_message, s, err) < 0) {
 		tg_store_batch_abort(s->st);
@@ -226,8 +226,25 @@ run_batch(struct session *s, const uint32_t *uids, size_t n, struct tg_err *err)
 		tg_store_batch_abort(s->st);
 		return -1;
 	}
-	if (tg_store_batch_commit(s->st, err) < 0)
-		return -1;
+	return tg_store_batch_commit(s->st, err);
+}
+
+/* Stores a batch, first without a savepoint per message (two statements
+ * a message fewer); when one message fails for good, the batch is
+ * fetched and stored again with them, so that one alone is quarantined.
+ * The server is told only after the commit. */
+static int
+run_batch(struct session *s, const uint32_t *uids, size_t n, struct tg_err *err)
+{
+	if (store_batch(s, uids, n, false, err) < 0) {
+		if (!tg_store_batch_spoiled(s->st))
+			return -1;
+		tg_log(TG_LOG_INFO,
+		       "%s: %s; storing the batch again message by message",
+		       name(s), err->msg);
+		if (store_batch(s, uids, n, true, err) < 0)
+			return -1;
+	}
 	s->last_uid = uids[n - 1];
 	s->progressed = true;
 	tg_log(TG_LOG_INFO,

@@ -6,39 +6,21 @@
 
 #include <stdio.h>
 
-/* Counts the window's stored and flood-quarantined mail from the sender,
- * and whether a flood from it was quarantined within the hour: a flood
- * stays quarantined until it has been quiet for an hour. */
-static const char sql_flood[] =
-	"SELECT (SELECT count(*) FROM message WHERE from_address = $1 "
-	"AND received_at > now() - make_interval(mins => $2::int)) + "
-	"(SELECT count(*) FROM quarantine WHERE from_address = $1 "
-	"AND kind = 'flood' "
-	"AND received_at > now() - make_interval(mins => $2::int)), "
-	"EXISTS (SELECT 1 FROM quarantine WHERE from_address = $1 "
-	"AND kind = 'flood' AND received_at > now() - interval '1 hour')";
+bool
+store_flood_applies(const struct tg_ingest_mail *m)
+{
+	return m->flood_messages != 0 && m->from_address[0] != '\0';
+}
 
 int
 store_flood_check(struct tg_store *st, const struct tg_ingest_mail *m,
-		  bool *flood_r, struct tg_err *err)
+		  int64_t recent, bool flooded_lately, bool *flood_r,
+		  struct tg_err *err)
 {
-	char minutes[16];
-	const char *vals[2] = {m->from_address, minutes};
-	PGresult *res = NULL;
 	struct tg_quarantine_item q;
-	bool flood;
 
 	*flood_r = false;
-	if (m->flood_messages == 0 || m->from_address[0] == '\0')
-		return 0;
-	snprintf(minutes, sizeof(minutes), "%u", m->flood_minutes);
-	if (store_run(st, sql_flood, 2, vals, NULL, NULL, PGRES_TUPLES_OK,
-		      "flood check", &res, err) < 0)
-		return -1;
-	flood = store_get_id(res, 0, 0) >= (int64_t)m->flood_messages ||
-		PQgetvalue(res, 0, 1)[0] == 't';
-	PQclear(res);
-	if (!flood)
+	if (recent < (int64_t)m->flood_messages && !flooded_lately)
 		return 0;
 	q = (struct tg_quarantine_item){
 		.source = m->source,

@@ -8,11 +8,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Rule 21: *flood_r is true when m's sender is flooding; the message is
- * then already in the quarantine (same transaction) and must not be
- * stored. No check when m->flood_messages is 0 or there is no sender. */
+/* Rule 21 applies: m has a sender and a flood limit. */
+bool store_flood_applies(const struct tg_ingest_mail *m);
+
+/* Rule 21, given the sender's mail within the window (stored and
+ * quarantined as a flood; counted with the dedupe lookup) and whether a
+ * flood from it was quarantined within the hour, since a flood stays
+ * quarantined until it has been quiet for an hour. *flood_r is true when
+ * m's sender is flooding; m is then already in the quarantine (same
+ * transaction) and must not be stored. */
 int store_flood_check(struct tg_store *st, const struct tg_ingest_mail *m,
-		      bool *flood_r, struct tg_err *err);
+		      int64_t recent, bool flooded_lately, bool *flood_r,
+		      struct tg_err *err);
 
 /* Rule 22: whether mail may reopen ticket_id once more this hour. */
 int store_reopen_allowed(struct tg_store *st, const struct tg_ingest_mail *m,

@@ -24,18 +24,38 @@ struct ingest_state {
 
 static const char sql_lock[] = "SELECT pg_advisory_xact_lock($1::bigint)";
 
-static const char sql_duplicate[] =
-	"SELECT 1 FROM message WHERE message_id = $1 AND raw_sha256 = $2";
+/* After the lock, in one round trip: whether this exact mail is stored,
+ * whether the sender is an active agent ($3 NULL: no candidate), and the
+ * sender's recent mail for rule 21 ($4 NULL: no check). */
+static const char sql_first_look[] =
+	"SELECT EXISTS (SELECT 1 FROM message WHERE message_id = $1 "
+	"AND raw_sha256 = $2), "
+	"(SELECT id FROM agent WHERE email = lower($3) AND active), "
+	"(SELECT count(*) FROM message WHERE from_address = $4 "
+	"AND received_at > now() - make_interval(mins => $5::int)) + "
+	"(SELECT count(*) FROM quarantine WHERE from_address = $4 "
+	"AND kind = 'flood' "
+	"AND received_at > now() - make_interval(mins => $5::int)), "
+	"EXISTS (SELECT 1 FROM quarantine WHERE from_address = $4 "
+	"AND kind = 'flood' AND received_at > now() - interval '1 hour')";
+
+struct first_look {
+	bool duplicate, recent_flood;
+	int64_t agent_id, sender_recent;
+};
 
 /* Two deliveries of one mail at once: the second waits for the first's
  * commit and then sees it as a duplicate instead of hitting the UNIQUE
- * key. The lock key is the hash's first 8 bytes. */
+ * key. The lock key is the hash's first 8 bytes. The lock has a statement
+ * of its own: a statement's snapshot is taken before it runs, and only a
+ * snapshot taken after the wait sees the first delivery's commit. */
 static int
-check_duplicate(struct tg_store *st, const struct tg_ingest_mail *m,
-		bool *dup_r, struct tg_err *err)
+look_first(struct tg_store *st, const struct tg_ingest_mail *m,
+	   struct first_look *f, struct tg_err *err)
 {
-	const char *vals[2];
-	const int lens[2] = {0, 32}, fmts[2] = {0, 1};
+	const char *vals[5];
+	const int lens[5] = {0, 32, 0, 0, 0}, fmts[5] = {0, 1, 0, 0, 0};
+	char minutes[16];
 	struct store_id key;
 	int64_t k = 0;
 	PGresult *res = NULL;
@@ -47,91 +67,62 @@ check_duplicate(struct tg_store *st, const struct tg_ingest_mail *m,
 	if (store_run(st, sql_lock, 1, vals, NULL, NULL, PGRES_TUPLES_OK,
 		"dedupe lock", NULL, err) < 0)
 		return -1;
+	snprintf(minutes, sizeof(minutes), "%u", m->flood_minutes);
 	vals[0] = m->message_id;
 	vals[1] = (const char *)m->raw_sha256;
-	if (store_run(st, sql_duplicate, 2, vals, lens, fmts, PGRES_TUPLES_OK,
-		"dedupe", &res, err) < 0)
+	vals[2] = m->agent_address[0] != '\0' ? m->agent_address : NULL;
+	vals[3] = store_flood_applies(m) ? m->from_address : NULL;
+	vals[4] = minutes;
+	if (store_run(st, sql_first_look, 5, vals, lens, fmts, PGRES_TUPLES_OK,
+		"first look", &res, err) < 0)
 		return -1;
-	*dup_r = PQntuples(res) > 0;
+	f->duplicate = PQgetvalue(res, 0, 0)[0] == 't';
+	f->agent_id = store_get_id(res, 0, 1);
+	f->sender_recent = store_get_id(res, 0, 2);
+	f->recent_flood = PQgetvalue(res, 0, 3)[0] == 't';
 	PQclear(res);
 	return 0;
 }
-
-static const char sql_agent_find[] =
-	"SELECT id FROM agent WHERE email = lower($1) AND active";
 
 /* Creates the contact on first mail; fills in the name when it was
  * empty. Agents never become contacts. */
-static const char sql_contact_upsert[] =
-	"INSERT INTO contact (email, name) SELECT lower($1), $2 "
-	"WHERE NOT EXISTS (SELECT 1 FROM agent WHERE email = lower($1)) "
-	"ON CONFLICT (email) DO UPDATE SET name = CASE "
-	"WHEN contact.name = '' THEN EXCLUDED.name ELSE contact.name END "
-	"RETURNING id, account_id";
+#define CONTACT_UPSERT \
+	"INSERT INTO contact (email, name) SELECT lower($1), $2 " \
+	"WHERE NOT EXISTS (SELECT 1 FROM agent WHERE email = lower($1)) " \
+	"ON CONFLICT (email) DO UPDATE SET name = CASE " \
+	"WHEN contact.name = '' THEN EXCLUDED.name ELSE contact.name END " \
+	"RETURNING id, account_id"
 
-/* The contact's account first, then the sender's domain. */
-static const char sql_account_find[] =
-	"SELECT id, status::text, COALESCE(sla_policy, '') FROM account "
-	"WHERE id = COALESCE($1::bigint, "
-	"(SELECT account_id FROM account_domain WHERE domain = lower($2)))";
-
-static int
-contact_upsert(struct tg_store *st, const char *email, const char *name,
-	       int64_t *id_r, int64_t *account_r, struct tg_err *err)
-{
-	const char *vals[2] = {email, name};
-	PGresult *res = NULL;
-
-	if (store_run(st, sql_contact_upsert, 2, vals, NULL, NULL, PGRES_TUPLES_OK,
-		"contact upsert", &res, err) < 0)
-		return -1;
-	*id_r = store_get_id(res, 0, 0);
-	if (account_r != NULL)
-		*account_r = store_get_id(res, 0, 1);
-	PQclear(res);
-	return 0;
-}
-
-/* Agents first: their mail is never counted as a flood, and rule 3 of
- * the classifier spares them (see tg_ingest_mail.cls_as_agent). */
-static int
-find_agent(struct tg_store *st, const struct tg_ingest_mail *m,
-	   struct ingest_state *s, struct tg_err *err)
-{
-	const char *vals[1] = {m->agent_address};
-
-	if (m->agent_address[0] == '\0')
-		return 0;
-	return store_query_id(st, sql_agent_find, 1, vals, "agent lookup",
-			      &s->agent_id, err);
-}
+/* The sender as a contact, and its account: the contact's own first,
+ * then the one of the sender's domain ($3). */
+static const char sql_customer[] =
+	"WITH c AS (" CONTACT_UPSERT ") "
+	"SELECT (SELECT id FROM c), a.id, a.status::text, "
+	"COALESCE(a.sla_policy, '') FROM (SELECT 1) AS one "
+	"LEFT JOIN account a ON a.id = COALESCE((SELECT account_id FROM c), "
+	"(SELECT account_id FROM account_domain WHERE domain = lower($3)))";
 
 static int
 identify_customer(struct tg_store *st, const struct tg_ingest_mail *m,
 		  struct ingest_state *s, struct tg_err *err)
 {
-	const char *vals[2];
-	struct store_id acc;
+	const char *vals[3] = {m->from_address, m->from_name, m->from_domain};
 	PGresult *res = NULL;
 
 	/* mailer daemons and our own loops are not customers */
 	if (m->from_address[0] == '\0' || m->cls.cls == TG_CLASS_BOUNCE ||
 	    m->cls.cls == TG_CLASS_LOOP)
 		return 0;
-	if (contact_upsert(st, m->from_address, m->from_name, &s->contact_id,
-			   &s->account_id, err) < 0)
+	if (store_run(st, sql_customer, 3, vals, NULL, NULL, PGRES_TUPLES_OK,
+		      "customer lookup", &res, err) < 0)
 		return -1;
-	vals[0] = store_id_param(&acc, s->account_id);
-	vals[1] = m->from_domain;
-	if (store_run(st, sql_account_find, 2, vals, NULL, NULL,
-		      PGRES_TUPLES_OK, "account lookup", &res, err) < 0)
-		return -1;
-	s->account_id = store_get_id(res, 0, 0);
+	s->contact_id = store_get_id(res, 0, 0);
+	s->account_id = store_get_id(res, 0, 1);
 	if (s->account_id != 0) {
 		snprintf(s->account_status, sizeof(s->account_status), "%s",
-			 PQgetvalue(res, 0, 1));
-		snprintf(s->account_policy, sizeof(s->account_policy), "%s",
 			 PQgetvalue(res, 0, 2));
+		snprintf(s->account_policy, sizeof(s->account_policy), "%s",
+			 PQgetvalue(res, 0, 3));
 	}
 	PQclear(res);
 	return 0;
@@ -140,22 +131,47 @@ identify_customer(struct tg_store *st, const struct tg_ingest_mail *m,
 static const char sql_ticket_by_number[] =
 	"SELECT id FROM ticket WHERE number = $1::bigint";
 
-/* The newest message named in In-Reply-To or References that belongs to
- * a ticket. */
+/* The messages named ($1, $2: a Message-ID a line) that belong to a
+ * ticket. */
 static const char sql_ticket_by_reference[] =
-	"SELECT ticket_id FROM message WHERE message_id <> '' "
+	"SELECT id, ticket_id FROM message WHERE message_id <> '' "
 	"AND message_id = ANY (string_to_array($1, E'\\n') || "
-	"string_to_array($2, E'\\n')) AND ticket_id IS NOT NULL "
-	"ORDER BY id DESC LIMIT 1";
+	"string_to_array($2, E'\\n')) AND ticket_id IS NOT NULL";
+
+/* *ticket_r: the ticket of the newest of those messages, 0 if none. The
+ * newest is picked here and the statement planned each time: with ORDER
+ * BY id DESC LIMIT 1, or with a plan cached while the table was small,
+ * PostgreSQL may walk the whole table instead of the Message-ID index. */
+static int
+ticket_by_reference(struct tg_store *st, const char *in_reply_to,
+		    const char *references, int64_t *ticket_r,
+		    struct tg_err *err)
+{
+	const char *vals[2] = {in_reply_to, references};
+	PGresult *res = NULL;
+	int64_t newest = 0;
+
+	*ticket_r = 0;
+	if (store_run_unprepared(st, sql_ticket_by_reference, 2, vals,
+				 PGRES_TUPLES_OK, "reference lookup", &res,
+				 err) < 0)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		int64_t id = store_get_id(res, i, 0);
+
+		if (id > newest) {
+			newest = id;
+			*ticket_r = store_get_id(res, i, 1);
+		}
+	}
+	PQclear(res);
+	return 0;
+}
 
 static const char sql_ticket_subject[] =
 	"SELECT t.id, EXISTS (SELECT 1 FROM participant p "
 	"WHERE p.ticket_id = t.id AND p.contact_id = $2::bigint) "
 	"FROM ticket t WHERE t.number = $1::bigint";
-
-static const char sql_ticket_by_message_id[] =
-	"SELECT ticket_id FROM message WHERE message_id = $1 "
-	"AND ticket_id IS NOT NULL ORDER BY id DESC LIMIT 1";
 
 static int
 gather_facts(struct tg_store *st, const struct tg_ingest_mail *m,
@@ -174,10 +190,8 @@ gather_facts(struct tg_store *st, const struct tg_ingest_mail *m,
 			return -1;
 	}
 	if (m->in_reply_to[0] != '\0' || m->references[0] != '\0') {
-		vals[0] = m->in_reply_to;
-		vals[1] = m->references;
-		if (store_query_id(st, sql_ticket_by_reference, 2, vals,
-			     "reference lookup", &f->reference_ticket, err) < 0)
+		if (ticket_by_reference(st, m->in_reply_to, m->references,
+					&f->reference_ticket, err) < 0)
 			return -1;
 	}
 	if (m->subject_number != 0) {
@@ -267,20 +281,27 @@ follow_up(struct tg_store *st, const struct tg_ingest_mail *m,
 	return 0;
 }
 
-/* Departments are created on first use, by name. */
-static const char sql_department_upsert[] =
-	"INSERT INTO department (name) VALUES ($1) ON CONFLICT (name) "
-	"DO UPDATE SET name = EXCLUDED.name RETURNING id";
-
+/* A new ticket with its requester ($5) as participant. Departments ($3,
+ * by name) are created on first use; when the CTE inserts nothing, its
+ * snapshot cannot see the row it found, so the lookup runs again
+ * outside it. */
 static const char sql_ticket_insert[] =
-	"INSERT INTO ticket (subject, status, priority, channel, "
+	"WITH d AS (INSERT INTO department (name) SELECT $3::text "
+	"WHERE NOT EXISTS (SELECT 1 FROM department WHERE name = $3::text) "
+	"ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name "
+	"RETURNING id), t AS (INSERT INTO ticket (subject, status, priority, channel, "
 	"department_id, account_id, requester_id, address, "
 	"previous_ticket_id, tags, language, sla_policy, created_at, "
 	"first_response_due, resolution_due) VALUES ($1, $2::ticket_status, "
-	"'medium', 'email', $3::integer, $4::bigint, $5::bigint, $6, "
-	"$7::bigint, string_to_array($8, E'\\n'), $9, $10, "
+	"'medium', 'email', COALESCE((SELECT id FROM d), "
+	"(SELECT id FROM department WHERE name = $3::text)), $4::bigint, "
+	"$5::bigint, $6, $7::bigint, string_to_array($8, E'\\n'), $9, $10, "
 	"to_timestamp($11::bigint), to_timestamp($12::bigint), "
-	"to_timestamp($13::bigint)) RETURNING id, number";
+	"to_timestamp($13::bigint)) RETURNING id, number), "
+	"p AS (INSERT INTO participant (ticket_id, contact_id, role) "
+	"SELECT id, $5::bigint, 'requester' FROM t "
+	"WHERE $5::bigint IS NOT NULL) "
+	"SELECT id, number FROM t";
 
 /* Due times of a new medium-priority ticket: the account's policy (the
  * default when it has none, or one the configuration does not know),
@@ -334,19 +355,14 @@ static int
 ticket_create(struct tg_store *st, const struct tg_ingest_mail *m,
 	      struct ingest_state *s, struct tg_err *err)
 {
-	struct store_id dep, acc, req, prev;
+	struct store_id acc, req, prev;
 	struct sla_times sla;
 	const char *vals[13];
-	int64_t dep_id;
 	PGresult *res = NULL;
 
-	vals[0] = department_for(m, s);
-	if (store_query_id(st, sql_department_upsert, 1, vals, "department upsert",
-		     &dep_id, err) < 0)
-		return -1;
 	vals[0] = m->subject;
 	vals[1] = s->new_status;
-	vals[2] = store_id_param(&dep, dep_id);
+	vals[2] = department_for(m, s);
 	vals[3] = store_id_param(&acc, s->account_id);
 	vals[4] = store_id_param(&req, s->contact_id);
 	vals[5] = m->envelope_to;
@@ -369,39 +385,41 @@ ticket_create(struct tg_store *st, const struct tg_ingest_mail *m,
 
 static const char sql_participant_add[] =
 	"INSERT INTO participant (ticket_id, contact_id, role) "
-	"VALUES ($1::bigint, $2::bigint, $3) ON CONFLICT DO NOTHING";
+	"VALUES ($1::bigint, $2::bigint, 'cc') ON CONFLICT DO NOTHING";
 
-static int
-participant_add(struct tg_store *st, int64_t ticket, int64_t contact,
-		const char *role, struct tg_err *err)
-{
-	struct store_id t, c;
-	const char *vals[3] = {store_id_param(&t, ticket), store_id_param(&c, contact),
-			       role};
+/* Another customer the sender wrote to ($1, $2) on ticket $3. */
+static const char sql_cc_add[] =
+	"WITH c AS (" CONTACT_UPSERT ") "
+	"INSERT INTO participant (ticket_id, contact_id, role) "
+	"SELECT $3::bigint, id, 'cc' FROM c ON CONFLICT DO NOTHING";
 
-	if (ticket == 0 || contact == 0)
-		return 0;
-	return store_run(st, sql_participant_add, 3, vals, NULL, NULL,
-		   PGRES_COMMAND_OK, "participant insert", NULL, err);
-}
-
-/* The sender (requester of a new ticket) and the customers it wrote to. */
+/* The sender of a follow-up (a new ticket has its requester already) and
+ * the customers it wrote to. */
 static int
 participants_add(struct tg_store *st, const struct tg_ingest_mail *m,
 		 const struct ingest_state *s, bool created, struct tg_err *err)
 {
-	if (participant_add(st, s->ticket_id, s->contact_id,
-			    created ? "requester" : "cc", err) < 0)
+	struct store_id t, c;
+	const char *vals[3];
+
+	if (s->ticket_id == 0)
+		return 0;
+	vals[0] = store_id_param(&t, s->ticket_id);
+	vals[1] = store_id_param(&c, s->contact_id);
+	if (!created && vals[1] != NULL &&
+	    store_run(st, sql_participant_add, 2, vals, NULL, NULL,
+		      PGRES_COMMAND_OK, "participant insert", NULL, err) < 0)
 		return -1;
 	/* whoever a spammer wrote to is not a customer of ours yet */
 	if (m->cls.cls == TG_CLASS_SPAM)
 		return 0;
+	vals[2] = vals[0];
 	for (size_t i = 0; i < m->n_others; i++) {
-		int64_t id;
-
-		if (contact_upsert(st, m->others[i].address, m->others[i].name,
-				   &id, NULL, err) < 0 ||
-		    participant_add(st, s->ticket_id, id, "cc", err) < 0)
+		vals[0] = m->others[i].address;
+		vals[1] = m->others[i].name;
+		if (store_run(st, sql_cc_add, 3, vals, NULL, NULL,
+			      PGRES_COMMAND_OK, "participant insert", NULL,
+			      err) < 0)
 			return -1;
 	}
 	return 0;
@@ -528,7 +546,6 @@ choose_ticket(struct tg_store *st, const struct tg_ingest_mail *m,
 	      struct ingest_state *s, const char **action_r, struct tg_err *err)
 {
 	struct tg_thread_facts f;
-	const char *vals[1];
 
 	switch (m->cls.cls) {
 	case TG_CLASS_LOOP:
@@ -538,9 +555,8 @@ choose_ticket(struct tg_store *st, const struct tg_ingest_mail *m,
 		*action_r = "unattached";
 		if (m->bounced_message_id == NULL)
 			return 0;
-		vals[0] = m->bounced_message_id;
-		if (store_query_id(st, sql_ticket_by_message_id, 1, vals,
-			     "bounce lookup", &s->ticket_id, err) < 0)
+		if (ticket_by_reference(st, m->bounced_message_id, "",
+					&s->ticket_id, err) < 0)
 			return -1;
 		if (s->ticket_id == 0)
 			return 0;
@@ -570,24 +586,29 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 	struct tg_ingest_mail mail = *orig; /* with the class that applies */
 	const struct tg_ingest_mail *m = &mail;
 	struct ingest_state s;
+	struct first_look first;
 	bool created = false;
 	int64_t message;
 
 	memset(&s, 0, sizeof(s));
-	if (check_duplicate(st, m, &r->duplicate, err) < 0)
+	if (look_first(st, m, &first, err) < 0)
 		return -1;
-	if (r->duplicate) {
+	if (first.duplicate) {
+		r->duplicate = true;
 		r->action = "duplicate";
 		return 0;
 	}
-	if (find_agent(st, m, &s, err) < 0)
-		return -1;
+	/* agents first: their mail is never counted as a flood, and rule 3
+	 * of the classifier spares them (see tg_ingest_mail.cls_as_agent) */
+	s.agent_id = first.agent_id;
 	if (s.agent_id != 0) {
 		mail.cls = orig->cls_as_agent;
 		mail.automatic = orig->automatic_as_agent;
 	} else if (m->cls.cls != TG_CLASS_BOUNCE &&
-		   m->cls.cls != TG_CLASS_LOOP) {
-		if (store_flood_check(st, m, &r->flooded, err) < 0)
+		   m->cls.cls != TG_CLASS_LOOP && store_flood_applies(m)) {
+		if (store_flood_check(st, m, first.sender_recent,
+				      first.recent_flood, &r->flooded,
+				      err) < 0)
 			return -1;
 		if (r->flooded) {
 			r->action = "flood";
@@ -623,8 +644,9 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 	return 0;
 }
 
-/* Alone, one message is one transaction; inside a batch it is a savepoint,
- * so a message failing for good is undone without the batch's others. */
+/* Alone, one message is one transaction; inside a guarded batch it is a
+ * savepoint, so a message failing for good is undone without the batch's
+ * others; inside an unguarded one it spoils the batch (see store.h). */
 int
 tg_store_ingest(struct tg_store *st, const struct tg_ingest_mail *m,
 		struct tg_ingest_result *res_r, struct tg_err *err)
@@ -636,6 +658,15 @@ tg_store_ingest(struct tg_store *st, const struct tg_ingest_mail *m,
 	struct tg_err ignored;
 
 	memset(res_r, 0, sizeof(*res_r));
+	if (st->in_batch && !st->guarded) {
+		if (ingest(st, m, res_r, err) == 0)
+			return 0;
+		if (err == NULL || !err->temporary)
+			st->spoiled = true;
+		if (err != NULL)
+			err->temporary = true; /* the batch, not the mail */
+		return -1;
+	}
 	if (store_exec(st, begin, "begin", err) < 0)
 		return -1;
 	if (ingest(st, m, res_r, err) < 0 ||

@@ -8,12 +8,20 @@
 #include <stdlib.h>
 
 int
-tg_store_batch_begin(struct tg_store *st, struct tg_err *err)
+tg_store_batch_begin(struct tg_store *st, bool guarded, struct tg_err *err)
 {
+	st->spoiled = false;
 	if (store_exec(st, "BEGIN", "batch begin", err) < 0)
 		return -1;
 	st->in_batch = true;
+	st->guarded = guarded;
 	return 0;
+}
+
+bool
+tg_store_batch_spoiled(const struct tg_store *st)
+{
+	return st->spoiled;
 }
 
 int

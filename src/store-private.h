@@ -11,8 +11,9 @@
 
 struct tg_store {
 	PGconn *conn;
-	/* inside tg_store_batch_begin(): each ingest is a savepoint */
-	bool in_batch;
+	/* inside tg_store_batch_begin(): each ingest is a savepoint when
+	 * guarded; in an unguarded batch a failing one spoils the batch */
+	bool in_batch, guarded, spoiled;
 	/* store_run()'s statements prepared on this connection, by the
 	 * address of their (static) text; statement i is named "tg<i>" */
 	const char *prepared[STORE_MAX_PREPARED];
@@ -41,12 +42,21 @@ const char *store_id_param(struct store_id *t, int64_t id);
 /* Runs sql, which must be a string constant (it is prepared once per
  * connection, keyed by its address: parsing and planning were a quarter
  * of the database's work per message), with lens/fmts NULL for text
- * parameters, and checks for status want. On success *res_r (when not NULL) holds the result for the caller
- * to PQclear; on failure nothing is left to clear and err is filled. */
+ * parameters, and checks for status want. On success *res_r (when not
+ * NULL) holds the result for the caller to PQclear; on failure nothing is left to clear and err is filled. */
 int store_run(struct tg_store *st, const char *sql, int n,
 	      const char *const *vals, const int *lens, const int *fmts,
 	      ExecStatusType want, const char *what, PGresult **res_r,
 	      struct tg_err *err);
+
+/* The same with text parameters, planned each time for the table sizes
+ * of the moment: for a statement whose best plan changes as a table
+ * grows, where a plan cached while it was small would later read all of
+ * it. */
+int store_run_unprepared(struct tg_store *st, const char *sql, int n,
+			 const char *const *vals, ExecStatusType want,
+			 const char *what, PGresult **res_r,
+			 struct tg_err *err);
 
 /* The int64 in row, col; 0 for no such row or NULL. */
 int64_t store_get_id(const PGresult *res, int row, int col);

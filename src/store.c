@@ -177,13 +177,12 @@ prepared(struct tg_store *st, const char *sql, int n)
 	return st->n_prepared++;
 }
 
-int
-store_run(struct tg_store *st, const char *sql, int n,
-	  const char *const *vals, const int *lens, const int *fmts,
-	  ExecStatusType want, const char *what, PGresult **res_r,
-	  struct tg_err *err)
+static int
+run(struct tg_store *st, const char *sql, int n, const char *const *vals,
+    const int *lens, const int *fmts, bool prepare, ExecStatusType want,
+    const char *what, PGresult **res_r, struct tg_err *err)
 {
-	int i = prepared(st, sql, n);
+	int i = prepare ? prepared(st, sql, n) : -1;
 	char name[16];
 	PGresult *res;
 
@@ -204,6 +203,24 @@ store_run(struct tg_store *st, const char *sql, int n,
 	else
 		PQclear(res);
 	return 0;
+}
+
+int
+store_run(struct tg_store *st, const char *sql, int n,
+	  const char *const *vals, const int *lens, const int *fmts,
+	  ExecStatusType want, const char *what, PGresult **res_r,
+	  struct tg_err *err)
+{
+	return run(st, sql, n, vals, lens, fmts, true, want, what, res_r, err);
+}
+
+int
+store_run_unprepared(struct tg_store *st, const char *sql, int n,
+		     const char *const *vals, ExecStatusType want,
+		     const char *what, PGresult **res_r, struct tg_err *err)
+{
+	return run(st, sql, n, vals, NULL, NULL, false, want, what, res_r,
+		   err);
 }
 
 int64_t

@@ -41,15 +41,21 @@ TG_MUST_CHECK int tg_store_ingest(struct tg_store *st,
 				  struct tg_ingest_result *res_r,
 				  struct tg_err *err);
 
-/* A batch: one transaction around several tg_store_ingest() calls (each
- * then a savepoint, so one message failing for good is undone alone) and
+/* A batch: one transaction around several tg_store_ingest() calls and
  * the mailbox position, committed together. After a failed commit the
- * batch is rolled back; a temporary err means repeat it. */
-TG_MUST_CHECK int tg_store_batch_begin(struct tg_store *st,
+ * batch is rolled back; a temporary err means repeat it.
+ *
+ * A guarded batch puts each message in a savepoint, so one failing for
+ * good is undone alone (and quarantined). An unguarded one saves those
+ * two statements a message: a message failing for good fails the batch
+ * with a temporary err and tg_store_batch_spoiled() true until the next
+ * begin, and the caller repeats the batch guarded. */
+TG_MUST_CHECK int tg_store_batch_begin(struct tg_store *st, bool guarded,
 				       struct tg_err *err);
 TG_MUST_CHECK int tg_store_batch_commit(struct tg_store *st,
 					struct tg_err *err);
 void tg_store_batch_abort(struct tg_store *st);
+bool tg_store_batch_spoiled(const struct tg_store *st);
 
 /* The poller's position in mailbox: 1 with both set, 0 (both 0) when it
  * has none yet, -1 on error. */

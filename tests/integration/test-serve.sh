@@ -148,6 +148,26 @@ serve_conf
 eq "right CA" "$(messages)" 16
 stored_once
 
+# --- a message the database refuses for good, between two good ones in
+# one batch: the batch is stored again message by message, the bad one
+# quarantined with the reason, the others stored once
+pg_psql -c "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$BEGIN IF NEW.subject = 'Case poison' THEN
+	RAISE EXCEPTION 'poison refused'; END IF; RETURN NEW; END\$\$" \
+	-c "CREATE TRIGGER refuse_poison BEFORE INSERT ON message
+	FOR EACH ROW EXECUTE FUNCTION refuse_poison()" >/dev/null
+mail poison >"$work/poison.eml"
+put "$DV_USER" INBOX "$work/17.eml" "$work/poison.eml" "$work/18.eml"
+"$bin" serve -c "$CONF" --once >>"$LOG" 2>&1 || fail "once (poison)"
+grep -q "poison refused.*; storing the batch again message by message" "$LOG" ||
+	fail "spoiled batch not stored again"
+eq "poison: stored" "$(messages)" 18
+eq "poison: quarantined" "$(q "SELECT kind, reason LIKE 'store failed: message insert: %poison refused%'
+	FROM quarantine WHERE position('Case poison'::bytea IN raw) > 0")" "error|t"
+eq "poison: moved" "$(folder_count "$DV_USER" INBOX)" 0
+stored_once
+pg_psql -c "DROP TRIGGER refuse_poison ON message" >/dev/null
+
 # --- systemd: READY, WATCHDOG and STOPPING reach the notify socket
 /usr/bin/python3 - "$PG_DIR/notify.sock" >"$PG_DIR/notify.out" <<'PY' &
 import socket, sys
