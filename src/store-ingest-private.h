@@ -26,11 +26,9 @@ int store_reopen_allowed(struct tg_store *st, const struct tg_ingest_mail *m,
 			 int64_t ticket_id, bool *allowed_r,
 			 struct tg_err *err);
 
-/* Queues the acknowledgement of a new ticket opened by m (nothing for
- * automatic mail). */
-int store_enqueue_ack(struct tg_store *st, const struct tg_ingest_mail *m,
-		      int64_t ticket_id, int64_t message_id,
-		      struct tg_err *err);
+/* Whether m, opening a ticket, is acknowledged (the message INSERT
+ * queues the acknowledgement with it). */
+bool store_ack_due(const struct tg_ingest_mail *m);
 
 /* Records on ticket_id the failed recipients and reason of bounce m. */
 int store_record_bounce(struct tg_store *st, const struct tg_ingest_mail *m,

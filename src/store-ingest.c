@@ -425,8 +425,11 @@ participants_add(struct tg_store *st, const struct tg_ingest_mail *m,
 	return 0;
 }
 
+/* The message, and with it the acknowledgement ($20: the customer, NULL
+ * for none), which goes from the support address the ticket was opened
+ * at. */
 static const char sql_message_insert[] =
-	"INSERT INTO message (ticket_id, direction, author_kind, contact_id, "
+	"WITH msg AS (INSERT INTO message (ticket_id, direction, author_kind, contact_id, "
 	"agent_id, message_id, in_reply_to, refs, from_address, from_name, "
 	"to_addresses, cc_addresses, subject, sent_at, class, body_text, "
 	"reply_text, raw, raw_sha256, source) VALUES ($1::bigint, 'inbound', "
@@ -434,15 +437,20 @@ static const char sql_message_insert[] =
 	"string_to_array($6, E'\\n'), string_to_array($7, E'\\n'), $8, $9, "
 	"string_to_array($10, E'\\n'), string_to_array($11, E'\\n'), $12, "
 	"to_timestamp($13::double precision), $14, $15, $16, $17, $18, $19) "
-	"RETURNING id";
+	"RETURNING id), "
+	"ack AS (INSERT INTO outbox (kind, ticket_id, cause_id, recipients, "
+	"address) SELECT 'ack', t.id, msg.id, ARRAY[lower($20)], t.address "
+	"FROM msg, ticket t WHERE t.id = $1::bigint AND $20 IS NOT NULL) "
+	"SELECT id FROM msg";
 
 static int
 message_insert(struct tg_store *st, const struct tg_ingest_mail *m,
-	       const struct ingest_state *s, int64_t *id_r, struct tg_err *err)
+	       const struct ingest_state *s, bool ack, int64_t *id_r,
+	       struct tg_err *err)
 {
 	struct store_id t, c, a, d;
-	const char *vals[19];
-	int lens[19] = {0}, fmts[19] = {0};
+	const char *vals[20];
+	int lens[20] = {0}, fmts[20] = {0};
 	const struct tg_message *msg = m->msg;
 	PGresult *res = NULL;
 
@@ -472,12 +480,13 @@ message_insert(struct tg_store *st, const struct tg_ingest_mail *m,
 	vals[16] = m->raw;
 	vals[17] = (const char *)m->raw_sha256;
 	vals[18] = m->source;
+	vals[19] = ack ? m->from_address : NULL;
 	/* bounds: raw is capped at TG_INGEST_MAX_BYTES, far below INT_MAX */
 	lens[16] = (int)m->raw_len;
 	fmts[16] = 1;
 	lens[17] = 32;
 	fmts[17] = 1;
-	if (store_run(st, sql_message_insert, 19, vals, lens, fmts, PGRES_TUPLES_OK,
+	if (store_run(st, sql_message_insert, 20, vals, lens, fmts, PGRES_TUPLES_OK,
 		"message insert", &res, err) < 0)
 		return -1;
 	*id_r = store_get_id(res, 0, 0);
@@ -587,7 +596,7 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 	const struct tg_ingest_mail *m = &mail;
 	struct ingest_state s;
 	struct first_look first;
-	bool created = false;
+	bool created = false, ack;
 	int64_t message;
 
 	memset(&s, 0, sizeof(s));
@@ -627,11 +636,10 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 	if (m->cls.cls != TG_CLASS_BOUNCE && m->cls.cls != TG_CLASS_LOOP &&
 	    participants_add(st, m, &s, created, err) < 0)
 		return -1;
-	if (message_insert(st, m, &s, &message, err) < 0 ||
+	ack = created && s.contact_id != 0 &&
+	      strcmp(s.new_status, "open") == 0 && store_ack_due(m);
+	if (message_insert(st, m, &s, ack, &message, err) < 0 ||
 	    attachments_add(st, m, message, err) < 0)
-		return -1;
-	if (created && s.contact_id != 0 && strcmp(s.new_status, "open") == 0 &&
-	    store_enqueue_ack(st, m, s.ticket_id, message, err) < 0)
 		return -1;
 	if (m->cls.cls == TG_CLASS_BOUNCE && s.ticket_id != 0 &&
 	    store_record_bounce(st, m, s.ticket_id, err) < 0)
