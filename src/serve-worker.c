@@ -1,14 +1,13 @@
 /* One mailbox's worker: its own database connection and IMAP session.
  * A session takes the mailbox's lock, reads the position, finishes the
  * after-commit actions a crash may have left, then fetches new mail in
- * batches, each stored in one transaction with the new position, and
- * waits (IDLE or polling) for more. Any failure ends the session; the
- * worker starts another after a backoff. Nothing on the server changes
- * before the batch that covers it is committed. */
-#include "serve-private.h"
+ * batches, each stored in one transaction with the new position
+ * (serve-drain.c), and waits (IDLE or polling) for more. Any failure
+ * ends the session; the worker starts another after a backoff. Nothing
+ * on the server changes before the batch that covers it is committed. */
+#include "serve-session.h"
 #include "ticketgate/imap.h"
 #include "ticketgate/log.h"
-#include "ticketgate/pipeline.h"
 #include "ticketgate/store.h"
 
 #include <inttypes.h>
@@ -28,24 +27,6 @@
 #define BACKOFF_PERM_MAX_MS (300 * 1000)
 /* --once gives up on a mailbox after this many failed sessions. */
 #define ONCE_ATTEMPTS 3
-
-struct session {
-	struct serve_worker *w;
-	struct tg_store *st;
-	struct tg_imap *im;
-	uint32_t uidvalidity, last_uid;
-	bool progressed; /* a batch was committed or a wait completed */
-	/* the batch in hand */
-	unsigned stored, duplicates, quarantined;
-	bool cb_failed;
-	struct tg_err cb_err;
-};
-
-static bool
-stopping(const struct serve_worker *w)
-{
-	return atomic_load(w->stop);
-}
 
 static const char *
 name(const struct session *s)
@@ -127,25 +108,6 @@ load_position(struct session *s, struct tg_err *err)
 					     err);
 }
 
-static int
-after_commit(struct session *s, const uint32_t *uids, size_t n,
-	     struct tg_err *err)
-{
-	const struct tg_config_imap_account *a = s->w->mb->account;
-
-	if (n == 0)
-		return 0;
-	switch (a->after) {
-	case TG_AFTER_MOVE:
-		return tg_imap_move(s->im, uids, n, a->move_to, err);
-	case TG_AFTER_SEEN:
-		return tg_imap_mark_seen(s->im, uids, n, err);
-	case TG_AFTER_DELETE:
-		return tg_imap_delete(s->im, uids, n, err);
-	}
-	return 0;
-}
-
 /* Messages already committed but still in the folder: a crash came
  * between the commit and the action. The folder mail is moved to is
  * made first, so a fresh account works without setup. */
@@ -166,108 +128,8 @@ finish_pending(struct session *s, struct tg_err *err)
 		return -1;
 	while (k < n && uids[k] <= s->last_uid)
 		k++;
-	ret = after_commit(s, uids, k, err);
+	ret = serve_after_commit(s, uids, k, err);
 	free(uids);
-	return ret;
-}
-
-static int
-on_message(void *ctx, uint32_t uid, const char *raw, size_t len)
-{
-	struct session *s = ctx;
-	struct tg_pipeline_in in = {
-		.source = s->w->source,
-		.recipients = s->w->recipients,
-		.n_recipients = s->w->mb->n_addresses,
-		.cfg = s->w->cfg,
-	};
-	struct tg_pipeline_result r;
-
-	if (tg_pipeline_run(s->st, raw, len, &in, &r, &s->cb_err) < 0) {
-		s->cb_failed = true;
-		return -1;
-	}
-	switch (r.outcome) {
-	case TG_PIPELINE_STORED:
-		s->stored++;
-		tg_log(TG_LOG_DEBUG, "%s: uid %" PRIu32 ": %s ticket %lld",
-		       name(s), uid, r.ingest.action,
-		       (long long)r.ingest.ticket_number);
-		break;
-	case TG_PIPELINE_DUPLICATE:
-		s->duplicates++;
-		break;
-	case TG_PIPELINE_QUARANTINED:
-		s->quarantined++;
-		tg_log(TG_LOG_NOTICE, "%s: uid %" PRIu32 " quarantined: %s",
-		       name(s), uid, r.reason);
-		break;
-	}
-	return 0;
-}
-
-/* One transaction for the batch and the position after it. */
-static int
-store_batch(struct session *s, const uint32_t *uids, size_t n, bool guarded,
-	    struct tg_err *err)
-{
-	s->stored = s->duplicates = s->quarantined = 0;
-	s->cb_failed = false;
-	if (tg_store_batch_begin(s->st, guarded, err) < 0)
-		return -1;
-	if (tg_imap_fetch(s->im, uids, n, on_message, s, err) < 0) {
-		tg_store_batch_abort(s->st);
-		if (s->cb_failed)
-			*err = s->cb_err;
-		return -1;
-	}
-	if (tg_store_mailbox_set_position(s->st, name(s), s->uidvalidity,
-					  uids[n - 1], err) < 0) {
-		tg_store_batch_abort(s->st);
-		return -1;
-	}
-	return tg_store_batch_commit(s->st, err);
-}
-
-/* Stores a batch, first without a savepoint per message (two statements
- * a message fewer); when one message fails for good, the batch is
- * fetched and stored again with them, so that one alone is quarantined.
- * The server is told only after the commit. */
-static int
-run_batch(struct session *s, const uint32_t *uids, size_t n, struct tg_err *err)
-{
-	if (store_batch(s, uids, n, false, err) < 0) {
-		if (!tg_store_batch_spoiled(s->st))
-			return -1;
-		tg_log(TG_LOG_INFO,
-		       "%s: %s; storing the batch again message by message",
-		       name(s), err->msg);
-		if (store_batch(s, uids, n, true, err) < 0)
-			return -1;
-	}
-	s->last_uid = uids[n - 1];
-	s->progressed = true;
-	tg_log(TG_LOG_INFO,
-	       "%s: %zu messages: %u stored, %u duplicates, %u quarantined",
-	       name(s), n, s->stored, s->duplicates, s->quarantined);
-	return after_commit(s, uids, n, err);
-}
-
-/* Fetches everything after last_uid. *n_r says how many there were. */
-static int
-drain(struct session *s, size_t *n_r, struct tg_err *err)
-{
-	size_t batch = s->w->mb->account->batch, n = 0;
-	uint32_t *uids = NULL;
-	int ret = 0;
-
-	if (tg_imap_search_from(s->im, s->last_uid + 1, &uids, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n && ret == 0 && !stopping(s->w); i += batch)
-		ret = run_batch(s, uids + i, n - i < batch ? n - i : batch,
-				err);
-	free(uids);
-	*n_r = n;
 	return ret;
 }
 
@@ -287,7 +149,7 @@ wait_for_mail(struct session *s, struct tg_err *err)
 		(void)serve_wait_fd(s->w->wake_fd, (int)a->poll_seconds * 1000);
 	}
 	s->progressed = true;
-	return stopping(s->w) ? 1 : 0;
+	return serve_stopping(s->w) ? 1 : 0;
 }
 
 /* 0: stopped or (once) drained; -1: failed, err says why. */
@@ -316,8 +178,8 @@ session_run(struct session *s, struct tg_err *err)
 		       ? "waiting with IDLE"
 		       : "polling",
 	       s->last_uid);
-	while (!stopping(s->w)) {
-		if (drain(s, &n, err) < 0)
+	while (!serve_stopping(s->w)) {
+		if (serve_drain(s, &n, err) < 0)
 			return -1;
 		if (n > 0)
 			continue; /* more may have come meanwhile */
@@ -360,7 +222,7 @@ serve_worker_main(void *arg)
 	unsigned failures = 0;
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)w;
 
-	while (!stopping(w)) {
+	while (!serve_stopping(w)) {
 		struct session s = {.w = w};
 		struct tg_err err = {0};
 		int r = session_run(&s, &err);
