@@ -5,7 +5,9 @@
  * When there is more than one batch, a store thread takes each fetched
  * batch while the session's thread fetches the next one and acts on the
  * committed ones: Dovecot, the daemon and PostgreSQL then work at the
- * same time instead of in turn. At most two batches are in memory. */
+ * same time instead of in turn. The fetching thread also parses the
+ * messages, so the store thread only talks to PostgreSQL. At most two
+ * batches are in memory. */
 #include "serve-session.h"
 #include "ticketgate/imap.h"
 #include "ticketgate/log.h"
@@ -29,6 +31,8 @@ struct batch {
 	size_t n;
 	struct fetched *msgs; /* those the server still had */
 	size_t n_msgs, cap;
+	struct tg_pipeline_in in;
+	struct tg_pipeline_job *jobs; /* msgs parsed, by the fetching thread */
 };
 
 struct tally {
@@ -81,12 +85,16 @@ keep_message(void *ctx, uint32_t uid, const char *raw, size_t len)
 static void
 batch_free(struct batch *b)
 {
+	for (size_t i = 0; b->jobs != NULL && i < b->n_msgs; i++)
+		tg_pipeline_job_free(&b->jobs[i]);
+	free(b->jobs);
 	for (size_t i = 0; i < b->n_msgs; i++)
 		free(b->msgs[i].raw);
 	free(b->msgs);
 	memset(b, 0, sizeof(*b));
 }
 
+/* Fetches the batch and parses its messages: b must not move after. */
 static int
 batch_fetch(struct session *s, const uint32_t *uids, size_t n,
 	    struct batch *b, struct tg_err *err)
@@ -98,23 +106,28 @@ batch_fetch(struct session *s, const uint32_t *uids, size_t n,
 		batch_free(b);
 		return -1;
 	}
-	return 0;
-}
-
-/* One message through the pipeline; -1 only when the batch must stop. */
-static int
-store_message(struct session *s, const struct fetched *f, struct tally *t,
-	      struct tg_err *err)
-{
-	struct tg_pipeline_in in = {
+	b->in = (struct tg_pipeline_in){
 		.source = s->w->source,
 		.recipients = s->w->recipients,
 		.n_recipients = s->w->mb->n_addresses,
 		.cfg = s->w->cfg,
 	};
+	b->jobs = tg_xcalloc(b->n_msgs > 0 ? b->n_msgs : 1, sizeof(*b->jobs));
+	for (size_t i = 0; i < b->n_msgs; i++)
+		tg_pipeline_prepare(&b->jobs[i], b->msgs[i].raw,
+				    b->msgs[i].len, &b->in);
+	return 0;
+}
+
+/* One message's store half; -1 only when the batch must stop. */
+static int
+store_message(struct session *s, const struct batch *b, size_t i,
+	      struct tally *t, struct tg_err *err)
+{
+	const struct fetched *f = &b->msgs[i];
 	struct tg_pipeline_result r;
 
-	if (tg_pipeline_run(s->st, f->raw, f->len, &in, &r, err) < 0)
+	if (tg_pipeline_store(s->st, &b->jobs[i], &r, err) < 0)
 		return -1;
 	switch (r.outcome) {
 	case TG_PIPELINE_STORED:
@@ -143,7 +156,7 @@ store_batch(struct session *s, const struct batch *b, bool guarded,
 	if (tg_store_batch_begin(s->st, guarded, err) < 0)
 		return -1;
 	for (size_t i = 0; i < b->n_msgs; i++)
-		if (store_message(s, &b->msgs[i], t, err) < 0) {
+		if (store_message(s, b, i, t, err) < 0) {
 			tg_store_batch_abort(s->st);
 			return -1;
 		}

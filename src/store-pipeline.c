@@ -137,72 +137,89 @@ notify_oversize(struct tg_store *st, const char *raw, size_t len,
 	return ret;
 }
 
-int
-tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
-		const struct tg_pipeline_in *in, struct tg_pipeline_result *r,
-		struct tg_err *err)
+void
+tg_pipeline_prepare(struct tg_pipeline_job *job, const char *raw, size_t len,
+		    const struct tg_pipeline_in *in)
 {
-	struct tg_pool *pool;
-	struct tg_message *msg;
-	struct tg_ingest_opts opts;
-	struct tg_ingest_mail mail;
-	struct tg_limits lim;
+	memset(job, 0, sizeof(*job));
+	job->raw = raw;
+	job->len = len;
+	job->in = in;
+	if (in->cfg != NULL)
+		job->lim = in->cfg->limits;
+	else
+		tg_limits_init_default(&job->lim);
+	if (len > job->lim.message_bytes)
+		return; /* kept whole, never parsed */
+	job->pool = tg_pool_new(64 * 1024);
+	tg_message_parse(job->pool, raw, len, &job->lim, &job->msg);
+	ingest_opts(in, &job->opts);
+	if (job->opts.envelope_to == NULL && in->n_recipients > 0) {
+		job->opts.envelope_to = tg_ingest_recipient(
+			job->pool, job->msg, in->recipients, in->n_recipients);
+		if (job->opts.envelope_to == NULL)
+			job->opts.envelope_to = in->recipients[0];
+	}
+	tg_ingest_prepare(job->pool, job->msg, raw, len, &job->opts,
+			  &job->mail);
+}
+
+void
+tg_pipeline_job_free(struct tg_pipeline_job *job)
+{
+	tg_pool_free(&job->pool);
+}
+
+/* Over the size limit: quarantined whole, unparsed, so the folder's
+ * first address stands for all; its sender is told the limit. */
+static int
+store_oversize(struct tg_store *st, const struct tg_pipeline_job *job,
+	       struct tg_pipeline_result *r, struct tg_err *err)
+{
+	const struct tg_pipeline_in *in = job->in;
+	const char *to = in->envelope_to;
+	unsigned char sha[32];
+
+	if (to == NULL && in->n_recipients > 0)
+		to = in->recipients[0];
+	tg_ingest_sha256(job->raw, job->len, sha);
+	set_reason(r, "size", "over size limit", "");
+	if (quarantine(st, job->raw, job->len, in, to, NULL, sha, r, err) < 0)
+		return -1;
+	if (!in->reprocess &&
+	    notify_oversize(st, job->raw, job->len, in, to, err) < 0) {
+		err->temporary = true;
+		return -1;
+	}
+	return 0;
+}
+
+int
+tg_pipeline_store(struct tg_store *st, const struct tg_pipeline_job *job,
+		  struct tg_pipeline_result *r, struct tg_err *err)
+{
+	const struct tg_ingest_mail *mail = &job->mail;
 	const char *limit;
-	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (in->cfg != NULL)
-		lim = in->cfg->limits;
-	else
-		tg_limits_init_default(&lim);
-	if (len > lim.message_bytes) {
-		/* unparsed, so the folder's first address stands for all */
-		const char *to = in->envelope_to;
-		unsigned char sha[32];
-
-		if (to == NULL && in->n_recipients > 0)
-			to = in->recipients[0];
-
-		/* never parsed, never truncated: kept whole */
-		tg_ingest_sha256(raw, len, sha);
-		set_reason(r, "size", "over size limit", "");
-		if (quarantine(st, raw, len, in, to, NULL, sha, r, err) < 0)
-			return -1;
-		if (!in->reprocess &&
-		    notify_oversize(st, raw, len, in, to, err) < 0) {
-			err->temporary = true;
-			return -1;
-		}
-		return 0;
-	}
-	pool = tg_pool_new(64 * 1024);
-	tg_message_parse(pool, raw, len, &lim, &msg);
-	ingest_opts(in, &opts);
-	if (opts.envelope_to == NULL && in->n_recipients > 0) {
-		opts.envelope_to = tg_ingest_recipient(
-			pool, msg, in->recipients, in->n_recipients);
-		if (opts.envelope_to == NULL)
-			opts.envelope_to = in->recipients[0];
-	}
-	tg_ingest_prepare(pool, msg, raw, len, &opts, &mail);
-	r->cls = mail.cls.cls;
-	limit = tg_pipeline_limit_name(msg->limits_hit);
+	if (job->pool == NULL)
+		return store_oversize(st, job, r, err);
+	r->cls = mail->cls.cls;
+	limit = tg_pipeline_limit_name(job->msg->limits_hit);
 	if (limit != NULL) {
 		/* what the parser kept is not the whole message */
 		set_reason(r, "limit", limit, "");
-		ret = quarantine(st, raw, len, in, mail.envelope_to,
-				 mail.from_address, mail.raw_sha256, r, err);
-		goto out;
+		return quarantine(st, job->raw, job->len, job->in,
+				  mail->envelope_to, mail->from_address,
+				  mail->raw_sha256, r, err);
 	}
-	if (tg_store_ingest(st, &mail, &r->ingest, err) < 0) {
-		if (err->temporary) {
-			ret = -1;
-			goto out;
-		}
+	if (tg_store_ingest(st, mail, &r->ingest, err) < 0) {
+		if (err->temporary)
+			return -1;
 		set_reason(r, "error", "store failed: ", err->msg);
-		ret = quarantine(st, raw, len, in, mail.envelope_to,
-				 mail.from_address, mail.raw_sha256, r, err);
-		goto out;
+		return quarantine(st, job->raw, job->len, job->in,
+				  mail->envelope_to, mail->from_address,
+				  mail->raw_sha256, r, err);
 	}
 	if (r->ingest.flooded) {
 		/* written by the store in its own transaction */
@@ -211,12 +228,24 @@ tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
 		snprintf(r->reason, sizeof(r->reason),
 			 "flood: more than %u messages from one sender in %u "
 			 "minutes",
-			 mail.flood_messages, mail.flood_minutes);
+			 mail->flood_messages, mail->flood_minutes);
 	} else {
 		r->outcome = r->ingest.duplicate ? TG_PIPELINE_DUPLICATE
 						 : TG_PIPELINE_STORED;
 	}
-out:
-	tg_pool_free(&pool);
+	return 0;
+}
+
+int
+tg_pipeline_run(struct tg_store *st, const char *raw, size_t len,
+		const struct tg_pipeline_in *in, struct tg_pipeline_result *r,
+		struct tg_err *err)
+{
+	struct tg_pipeline_job job;
+	int ret;
+
+	tg_pipeline_prepare(&job, raw, len, in);
+	ret = tg_pipeline_store(st, &job, r, err);
+	tg_pipeline_job_free(&job);
 	return ret;
 }

@@ -61,6 +61,31 @@ TG_MUST_CHECK int tg_pipeline_run(struct tg_store *st, const char *raw,
 				  struct tg_pipeline_result *r,
 				  struct tg_err *err);
 
+/* A message parsed and prepared: the pipeline's half that needs no
+ * database, so that a caller may run it apart (the IMAP poller prepares
+ * a batch while the one before is stored). raw and in are borrowed. */
+struct tg_pipeline_job {
+	const char *raw;
+	size_t len;
+	const struct tg_pipeline_in *in;
+	struct tg_limits lim;
+	struct tg_pool *pool; /* NULL: over the size limit, not parsed */
+	struct tg_message *msg;
+	struct tg_ingest_opts opts;
+	struct tg_ingest_mail mail;
+};
+
+/* tg_pipeline_run() in two halves: prepare (pure), then store, which
+ * may run more than once for one job (a batch stored again), then
+ * free. */
+void tg_pipeline_prepare(struct tg_pipeline_job *job, const char *raw,
+			 size_t len, const struct tg_pipeline_in *in);
+TG_MUST_CHECK int tg_pipeline_store(struct tg_store *st,
+				    const struct tg_pipeline_job *job,
+				    struct tg_pipeline_result *r,
+				    struct tg_err *err);
+void tg_pipeline_job_free(struct tg_pipeline_job *job);
+
 /* "over size limit", "parser limit: header count", ...: the first limit
  * in limits_hit (TG_LIMIT_* bits), or NULL when none. Static storage. */
 const char *tg_pipeline_limit_name(unsigned limits_hit);
