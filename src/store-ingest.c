@@ -46,36 +46,41 @@ struct first_look {
 
 /* Two deliveries of one mail at once: the second waits for the first's
  * commit and then sees it as a duplicate instead of hitting the UNIQUE
- * key. The lock key is the hash's first 8 bytes. The lock has a statement
- * of its own: a statement's snapshot is taken before it runs, and only a
- * snapshot taken after the wait sees the first delivery's commit. */
+ * key. The lock key is the hash's first 8 bytes. The lock is a statement
+ * of its own, sent in the same round trip: a statement's snapshot is
+ * taken before it runs, and only one taken after the wait sees the first
+ * delivery's commit. */
 static int
 look_first(struct tg_store *st, const struct tg_ingest_mail *m,
 	   struct first_look *f, struct tg_err *err)
 {
-	const char *vals[5];
+	const char *lock_vals[1], *vals[5];
 	const int lens[5] = {0, 32, 0, 0, 0}, fmts[5] = {0, 1, 0, 0, 0};
 	char minutes[16];
 	struct store_id key;
 	int64_t k = 0;
-	PGresult *res = NULL;
+	struct store_call calls[2] = {
+		{sql_lock, 1, lock_vals, NULL, NULL, PGRES_TUPLES_OK,
+		 "dedupe lock", NULL},
+		{sql_first_look, 5, vals, lens, fmts, PGRES_TUPLES_OK,
+		 "first look", NULL},
+	};
+	PGresult *res;
 
 	for (int i = 0; i < 8; i++)
 		k = (int64_t)((uint64_t)k << 8 | m->raw_sha256[i]);
 	snprintf(key.s, sizeof(key.s), "%" PRId64, k);
-	vals[0] = key.s;
-	if (store_run(st, sql_lock, 1, vals, NULL, NULL, PGRES_TUPLES_OK,
-		"dedupe lock", NULL, err) < 0)
-		return -1;
+	lock_vals[0] = key.s;
 	snprintf(minutes, sizeof(minutes), "%u", m->flood_minutes);
 	vals[0] = m->message_id;
 	vals[1] = (const char *)m->raw_sha256;
 	vals[2] = m->agent_address[0] != '\0' ? m->agent_address : NULL;
 	vals[3] = store_flood_applies(m) ? m->from_address : NULL;
 	vals[4] = minutes;
-	if (store_run(st, sql_first_look, 5, vals, lens, fmts, PGRES_TUPLES_OK,
-		"first look", &res, err) < 0)
+	if (store_run_calls(st, calls, 2, err) < 0)
 		return -1;
+	PQclear(calls[0].res);
+	res = calls[1].res;
 	f->duplicate = PQgetvalue(res, 0, 0)[0] == 't';
 	f->agent_id = store_get_id(res, 0, 1);
 	f->sender_recent = store_get_id(res, 0, 2);

@@ -58,6 +58,30 @@ int store_run_unprepared(struct tg_store *st, const char *sql, int n,
 			 const char *what, PGresult **res_r,
 			 struct tg_err *err);
 
+/* The index i of sql's prepared statement ("tg<i>"), preparing it on
+ * first use; -1 when it cannot be (then run it unprepared). */
+int store_prepared(struct tg_store *st, const char *sql, int n);
+
+/* One statement of store_run_calls(), with store_run()'s arguments. */
+struct store_call {
+	const char *sql;
+	int n;
+	const char *const *vals;
+	const int *lens, *fmts;
+	ExecStatusType want;
+	const char *what;
+	PGresult *res; /* out: the result, for the caller to PQclear */
+};
+
+/* Runs calls[0..n) in order in one round trip (libpq's pipeline mode),
+ * for statements whose parameters do not depend on each other's
+ * results. Each still runs alone, with a snapshot taken after the one
+ * before it finished. Returns 0 when each gave its want, the results in
+ * calls[i].res; -1 with err from the first that did not, and nothing
+ * left to clear. */
+int store_run_calls(struct tg_store *st, struct store_call *calls, size_t n,
+		    struct tg_err *err);
+
 /* The int64 in row, col; 0 for no such row or NULL. */
 int64_t store_get_id(const PGresult *res, int row, int col);
 

@@ -153,8 +153,8 @@ tg_store_one_shot(struct tg_store *st)
  * when it cannot be (the cache is full, or the transaction is aborted:
  * then running it unprepared reports the real error). Prepared
  * statements outlive transactions, so a ROLLBACK loses none. */
-static int
-prepared(struct tg_store *st, const char *sql, int n)
+int
+store_prepared(struct tg_store *st, const char *sql, int n)
 {
 	char name[16];
 	PGresult *res;
@@ -182,7 +182,7 @@ run(struct tg_store *st, const char *sql, int n, const char *const *vals,
     const int *lens, const int *fmts, bool prepare, ExecStatusType want,
     const char *what, PGresult **res_r, struct tg_err *err)
 {
-	int i = prepare ? prepared(st, sql, n) : -1;
+	int i = prepare ? store_prepared(st, sql, n) : -1;
 	char name[16];
 	PGresult *res;
 
