@@ -39,56 +39,6 @@ static const char sql_first_look[] =
 	"EXISTS (SELECT 1 FROM quarantine WHERE from_address = $4 "
 	"AND kind = 'flood' AND received_at > now() - interval '1 hour')";
 
-struct first_look {
-	bool duplicate, recent_flood;
-	int64_t agent_id, sender_recent;
-};
-
-/* Two deliveries of one mail at once: the second waits for the first's
- * commit and then sees it as a duplicate instead of hitting the UNIQUE
- * key. The lock key is the hash's first 8 bytes. The lock is a statement
- * of its own, sent in the same round trip: a statement's snapshot is
- * taken before it runs, and only one taken after the wait sees the first
- * delivery's commit. */
-static int
-look_first(struct tg_store *st, const struct tg_ingest_mail *m,
-	   struct first_look *f, struct tg_err *err)
-{
-	const char *lock_vals[1], *vals[5];
-	const int lens[5] = {0, 32, 0, 0, 0}, fmts[5] = {0, 1, 0, 0, 0};
-	char minutes[16];
-	struct store_id key;
-	int64_t k = 0;
-	struct store_call calls[2] = {
-		{sql_lock, 1, lock_vals, NULL, NULL, PGRES_TUPLES_OK,
-		 "dedupe lock", NULL},
-		{sql_first_look, 5, vals, lens, fmts, PGRES_TUPLES_OK,
-		 "first look", NULL},
-	};
-	PGresult *res;
-
-	for (int i = 0; i < 8; i++)
-		k = (int64_t)((uint64_t)k << 8 | m->raw_sha256[i]);
-	snprintf(key.s, sizeof(key.s), "%" PRId64, k);
-	lock_vals[0] = key.s;
-	snprintf(minutes, sizeof(minutes), "%u", m->flood_minutes);
-	vals[0] = m->message_id;
-	vals[1] = (const char *)m->raw_sha256;
-	vals[2] = m->agent_address[0] != '\0' ? m->agent_address : NULL;
-	vals[3] = store_flood_applies(m) ? m->from_address : NULL;
-	vals[4] = minutes;
-	if (store_run_calls(st, calls, 2, err) < 0)
-		return -1;
-	PQclear(calls[0].res);
-	res = calls[1].res;
-	f->duplicate = PQgetvalue(res, 0, 0)[0] == 't';
-	f->agent_id = store_get_id(res, 0, 1);
-	f->sender_recent = store_get_id(res, 0, 2);
-	f->recent_flood = PQgetvalue(res, 0, 3)[0] == 't';
-	PQclear(res);
-	return 0;
-}
-
 /* Creates the contact on first mail; fills in the name when it was
  * empty. Agents never become contacts. */
 #define CONTACT_UPSERT \
@@ -107,20 +57,17 @@ static const char sql_customer[] =
 	"LEFT JOIN account a ON a.id = COALESCE((SELECT account_id FROM c), "
 	"(SELECT account_id FROM account_domain WHERE domain = lower($3)))";
 
-static int
-identify_customer(struct tg_store *st, const struct tg_ingest_mail *m,
-		  struct ingest_state *s, struct tg_err *err)
+/* Mailer daemons and our own loops are not customers. */
+static bool
+has_customer(const struct tg_ingest_mail *m)
 {
-	const char *vals[3] = {m->from_address, m->from_name, m->from_domain};
-	PGresult *res = NULL;
+	return m->from_address[0] != '\0' && m->cls.cls != TG_CLASS_BOUNCE &&
+	       m->cls.cls != TG_CLASS_LOOP;
+}
 
-	/* mailer daemons and our own loops are not customers */
-	if (m->from_address[0] == '\0' || m->cls.cls == TG_CLASS_BOUNCE ||
-	    m->cls.cls == TG_CLASS_LOOP)
-		return 0;
-	if (store_run(st, sql_customer, 3, vals, NULL, NULL, PGRES_TUPLES_OK,
-		      "customer lookup", &res, err) < 0)
-		return -1;
+static void
+read_customer(const PGresult *res, struct ingest_state *s)
+{
 	s->contact_id = store_get_id(res, 0, 0);
 	s->account_id = store_get_id(res, 0, 1);
 	if (s->account_id != 0) {
@@ -129,6 +76,92 @@ identify_customer(struct tg_store *st, const struct tg_ingest_mail *m,
 		snprintf(s->account_policy, sizeof(s->account_policy), "%s",
 			 PQgetvalue(res, 0, 3));
 	}
+}
+
+static int
+identify_customer(struct tg_store *st, const struct tg_ingest_mail *m,
+		  struct ingest_state *s, struct tg_err *err)
+{
+	const char *vals[3] = {m->from_address, m->from_name, m->from_domain};
+	PGresult *res = NULL;
+
+	if (!has_customer(m))
+		return 0;
+	if (store_run(st, sql_customer, 3, vals, NULL, NULL, PGRES_TUPLES_OK,
+		      "customer lookup", &res, err) < 0)
+		return -1;
+	read_customer(res, s);
+	PQclear(res);
+	return 0;
+}
+
+struct first_look {
+	bool duplicate, recent_flood;
+	int64_t agent_id, sender_recent;
+	bool customer_known; /* the customer lookup ran too */
+};
+
+/* Two deliveries of one mail at once: the second waits for the first's
+ * commit and then sees it as a duplicate instead of hitting the UNIQUE
+ * key. The lock key is the hash's first 8 bytes. The lock is a statement
+ * of its own, sent in the same round trip: a statement's snapshot is
+ * taken before it runs, and only one taken after the wait sees the first
+ * delivery's commit.
+ *
+ * When the agent looked up is the sender itself, the customer lookup goes
+ * along too, before its outcome is known to be needed. It is not needed
+ * for an agent (who never becomes a contact: the upsert skips agents),
+ * a duplicate or a flood (the sender's contact exists then, from the
+ * mail stored before), so all it may write is an empty name filled in. */
+static int
+look_first(struct tg_store *st, const struct tg_ingest_mail *m,
+	   struct first_look *f, struct ingest_state *s, struct tg_err *err)
+{
+	const char *lock_vals[1], *vals[5];
+	const char *cust_vals[3] = {m->from_address, m->from_name,
+				    m->from_domain};
+	const int lens[5] = {0, 32, 0, 0, 0}, fmts[5] = {0, 1, 0, 0, 0};
+	char minutes[16];
+	struct store_id key;
+	int64_t k = 0;
+	struct store_call calls[3] = {
+		{sql_lock, 1, lock_vals, NULL, NULL, PGRES_TUPLES_OK,
+		 "dedupe lock", NULL},
+		{sql_first_look, 5, vals, lens, fmts, PGRES_TUPLES_OK,
+		 "first look", NULL},
+		{sql_customer, 3, cust_vals, NULL, NULL, PGRES_TUPLES_OK,
+		 "customer lookup", NULL},
+	};
+	size_t n_calls = 2;
+	PGresult *res;
+
+	for (int i = 0; i < 8; i++)
+		k = (int64_t)((uint64_t)k << 8 | m->raw_sha256[i]);
+	snprintf(key.s, sizeof(key.s), "%" PRId64, k);
+	lock_vals[0] = key.s;
+	snprintf(minutes, sizeof(minutes), "%u", m->flood_minutes);
+	vals[0] = m->message_id;
+	vals[1] = (const char *)m->raw_sha256;
+	vals[2] = m->agent_address[0] != '\0' ? m->agent_address : NULL;
+	vals[3] = store_flood_applies(m) ? m->from_address : NULL;
+	vals[4] = minutes;
+	f->customer_known = has_customer(m) &&
+			    strcmp(m->agent_address, m->from_address) == 0;
+	if (f->customer_known)
+		n_calls = 3;
+	if (store_run_calls(st, calls, n_calls, err) < 0)
+		return -1;
+	PQclear(calls[0].res);
+	res = calls[1].res;
+	f->duplicate = PQgetvalue(res, 0, 0)[0] == 't';
+	f->agent_id = store_get_id(res, 0, 1);
+	if (f->customer_known) {
+		if (f->agent_id == 0)
+			read_customer(calls[2].res, s);
+		PQclear(calls[2].res);
+	}
+	f->sender_recent = store_get_id(res, 0, 2);
+	f->recent_flood = PQgetvalue(res, 0, 3)[0] == 't';
 	PQclear(res);
 	return 0;
 }
@@ -605,7 +638,7 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 	int64_t message;
 
 	memset(&s, 0, sizeof(s));
-	if (look_first(st, m, &first, err) < 0)
+	if (look_first(st, m, &first, &s, err) < 0)
 		return -1;
 	if (first.duplicate) {
 		r->duplicate = true;
@@ -629,7 +662,8 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 			return 0;
 		}
 	}
-	if (s.agent_id == 0 && identify_customer(st, m, &s, err) < 0)
+	if (s.agent_id == 0 && !first.customer_known &&
+	    identify_customer(st, m, &s, err) < 0)
 		return -1;
 	if (choose_ticket(st, m, &s, &r->action, err) < 0)
 		return -1;
