@@ -151,7 +151,9 @@ tg_pipeline_prepare(struct tg_pipeline_job *job, const char *raw, size_t len,
 		tg_limits_init_default(&job->lim);
 	if (len > job->lim.message_bytes)
 		return; /* kept whole, never parsed */
-	job->pool = tg_pool_new(64 * 1024);
+	/* a batch keeps its jobs until stored: blocks in proportion to the
+	 * message, not a fixed 64 KiB each */
+	job->pool = tg_pool_new(len < 48 * 1024 ? 16 * 1024 : 64 * 1024);
 	tg_message_parse(job->pool, raw, len, &job->lim, &job->msg);
 	ingest_opts(in, &job->opts);
 	if (job->opts.envelope_to == NULL && in->n_recipients > 0) {
