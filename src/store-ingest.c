@@ -327,8 +327,8 @@ static const char sql_ticket_insert[] =
 	"WITH d AS (INSERT INTO department (name) SELECT $3::text "
 	"WHERE NOT EXISTS (SELECT 1 FROM department WHERE name = $3::text) "
 	"ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name "
-	"RETURNING id), t AS (INSERT INTO ticket (subject, status, priority, channel, "
-	"department_id, account_id, requester_id, address, "
+	"RETURNING id), t AS (INSERT INTO ticket (subject, status, "
+	"priority, channel, department_id, account_id, requester_id, address, "
 	"previous_ticket_id, tags, language, sla_policy, created_at, "
 	"first_response_due, resolution_due) VALUES ($1, $2::ticket_status, "
 	"'medium', 'email', COALESCE((SELECT id FROM d), "
@@ -467,8 +467,8 @@ participants_add(struct tg_store *st, const struct tg_ingest_mail *m,
  * for none), which goes from the support address the ticket was opened
  * at. */
 static const char sql_message_insert[] =
-	"WITH msg AS (INSERT INTO message (ticket_id, direction, author_kind, contact_id, "
-	"agent_id, message_id, in_reply_to, refs, from_address, from_name, "
+	"WITH msg AS (INSERT INTO message (ticket_id, direction, "
+	"author_kind, contact_id, agent_id, message_id, in_reply_to, refs, from_address, from_name, "
 	"to_addresses, cc_addresses, subject, sent_at, class, body_text, "
 	"reply_text, raw, raw_sha256, source) VALUES ($1::bigint, 'inbound', "
 	"$2::author_kind, $3::bigint, $4::bigint, $5, "

@@ -43,7 +43,8 @@ const char *store_id_param(struct store_id *t, int64_t id);
  * connection, keyed by its address: parsing and planning were a quarter
  * of the database's work per message), with lens/fmts NULL for text
  * parameters, and checks for status want. On success *res_r (when not
- * NULL) holds the result for the caller to PQclear; on failure nothing is left to clear and err is filled. */
+ * NULL) holds the result for the caller to PQclear; on failure nothing
+ * is left to clear and err is filled. */
 int store_run(struct tg_store *st, const char *sql, int n,
 	      const char *const *vals, const int *lens, const int *fmts,
 	      ExecStatusType want, const char *what, PGresult **res_r,
