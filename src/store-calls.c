@@ -67,11 +67,11 @@ store_run_calls(struct tg_store *st, struct store_call *calls, size_t n,
 	size_t sent = 0;
 	int ret;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		calls[i].res = NULL;
+	for (size_t i = 0; i < n; i++)
 		if (store_prepared(st, calls[i].sql, calls[i].n) < 0)
 			return one_by_one(st, calls, n, err);
-	}
 	if (PQenterPipelineMode(st->conn) != 1)
 		return one_by_one(st, calls, n, err);
 	for (; sent < n; sent++) {
