@@ -18,6 +18,9 @@ Writes, with CRLF line endings:
                            start new tickets.
   OUTDIR/latency/NNN.eml   --latency small new-ticket messages from senders
                            not used above; OUTDIR/lone/NNN.eml --lone more.
+  OUTDIR/hinted/NNN.eml, OUTDIR/hinted-lone/NNN.eml
+                           as many again, from other senders, for the runs
+                           with wake-up hints.
 Senders are spread so that none comes near the flood limit (20 messages in
 10 minutes by default): that would quarantine mail instead of storing it.
 """
@@ -172,6 +175,14 @@ def lone(rng, args):
     return probes(rng, args.lone, 3_000_000)
 
 
+def hinted(rng, args):
+    return probes(rng, args.latency, 4_000_000)
+
+
+def hinted_lone(rng, args):
+    return probes(rng, args.lone, 5_000_000)
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('outdir')
@@ -184,7 +195,8 @@ def main(argv):
     ap.add_argument('--lone', type=int, default=10)
     args = ap.parse_args(argv)
     for sub, gen, width in (('inbox', inbox, 5), ('latency', latency, 3),
-                            ('lone', lone, 3)):
+                            ('lone', lone, 3), ('hinted', hinted, 3),
+                            ('hinted-lone', hinted_lone, 3)):
         rng = random.Random('serve-%s-%d' % (sub, args.seed))
         for i, data in gen(rng, args):
             gm.write(os.path.join(args.outdir, sub, '%0*d.eml' % (width, i)), data)

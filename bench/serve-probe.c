@@ -14,7 +14,7 @@
  *       hears each commit through LISTEN (bench/serve.sh adds a trigger on
  *       message that NOTIFYs its Message-ID; a notification is delivered
  *       only when the transaction commits); prints one line per message:
- *       "append_ms commit_after_append_ok_ms"
+ *       "append_ms commit_after_append_ok_ms commit_after_append_sent_ms"
  *   serve-probe idle COUNT
  *       how long the server takes to wake an IDLE session after another
  *       session's APPEND (the daemon's own IDLE code, on a mailbox no
@@ -28,6 +28,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,39 +284,64 @@ message_id(const char *raw)
 	return strndup(p, (size_t)(e - p));
 }
 
-/* Takes the notifications that have arrived; marks their messages. */
+/* The commits heard through LISTEN, by a thread of their own, so that a
+ * commit is timed when it is announced even while an APPEND is under way
+ * (with wake-up hints the daemon may commit before the APPEND's OK). */
+struct hearer {
+	PGconn *c;
+	char **ids;
+	double *seen; /* 0 until heard; read by main only after the join */
+	size_t n;
+	atomic_size_t heard;
+	atomic_bool stop;
+};
+
 static void
-drain_notifies(PGconn *c, char **ids, double *seen, size_t n)
+take_notifies(struct hearer *h)
 {
 	PGnotify *nt;
 
-	if (!PQconsumeInput(c))
-		die("database: %s", PQerrorMessage(c));
-	while ((nt = PQnotifies(c)) != NULL) {
+	if (!PQconsumeInput(h->c))
+		die("database: %s", PQerrorMessage(h->c));
+	while ((nt = PQnotifies(h->c)) != NULL) {
 		double t = now_s();
 
-		for (size_t i = 0; i < n; i++)
-			if (seen[i] == 0 && strcmp(ids[i], nt->extra) == 0) {
-				seen[i] = t;
+		for (size_t i = 0; i < h->n; i++)
+			if (h->seen[i] == 0 && strcmp(h->ids[i], nt->extra) == 0) {
+				h->seen[i] = t;
+				atomic_fetch_add(&h->heard, 1);
 				break;
 			}
 		PQfreemem(nt);
 	}
 }
 
-static void
-wait_notifies(PGconn *c, double until, char **ids, double *seen, size_t n)
+static void *
+hear_main(void *arg)
 {
-	for (;;) {
-		double left = until - now_s();
-		struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+	struct hearer *h = arg;
 
-		drain_notifies(c, ids, seen, n);
-		if (left <= 0)
-			return;
-		if (poll(&p, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+	while (!atomic_load(&h->stop)) {
+		struct pollfd p = {.fd = PQsocket(h->c), .events = POLLIN};
+
+		if (poll(&p, 1, 20) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
+		take_notifies(h);
 	}
+	return NULL;
+}
+
+static void
+sleep_until(double t)
+{
+	double left = t - now_s();
+	struct timespec ts;
+
+	if (left <= 0)
+		return;
+	ts.tv_sec = (time_t)left;
+	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
 }
 
 static int
@@ -324,53 +350,55 @@ cmd_latency(int argc, char **argv)
 	struct files fs;
 	struct tg_err err = {0};
 	struct tg_imap *im;
-	double interval, start, *sent, *ok, *seen;
-	char **ids;
+	struct hearer h = {0};
+	pthread_t hear;
+	double interval, start, *sent, *ok;
 	size_t missing = 0;
-	PGconn *c;
 
 	if (argc != 5)
 		die("%s", "usage: serve-probe latency CONNINFO INTERVAL_MS DIR");
 	interval = strtod(argv[3], NULL) / 1000;
 	read_dir(argv[4], &fs);
-	ids = calloc(fs.n, sizeof(*ids));
+	h.n = fs.n;
+	h.ids = calloc(fs.n, sizeof(*h.ids));
+	h.seen = calloc(fs.n, sizeof(*h.seen));
 	sent = calloc(fs.n, sizeof(*sent));
 	ok = calloc(fs.n, sizeof(*ok));
-	seen = calloc(fs.n, sizeof(*seen));
 	for (size_t i = 0; i < fs.n; i++)
-		ids[i] = message_id(fs.data[i]);
-	c = pg_connect(argv[2]);
-	pg_do(c, "LISTEN tg_bench_commit");
+		h.ids[i] = message_id(fs.data[i]);
+	h.c = pg_connect(argv[2]);
+	pg_do(h.c, "LISTEN tg_bench_commit");
+	atomic_init(&h.heard, 0);
+	atomic_init(&h.stop, false);
+	if (pthread_create(&hear, NULL, hear_main, &h) != 0)
+		die("%s", "cannot start a thread");
 	im = imap_login();
 	start = now_s();
 	for (size_t i = 0; i < fs.n; i++) {
-		wait_notifies(c, start + (double)i * interval, ids, seen, fs.n);
+		sleep_until(start + (double)i * interval);
 		sent[i] = now_s();
 		if (tg_imap_append(im, "INBOX", fs.data[i], fs.len[i], &err) < 0)
 			die("IMAP: %s", err.msg);
 		ok[i] = now_s();
 	}
 	/* the last ones get 10 s, far beyond any target */
-	for (double until = now_s() + 10; now_s() < until;) {
-		size_t open = 0;
-
-		wait_notifies(c, now_s() + 0.05, ids, seen, fs.n);
-		for (size_t i = 0; i < fs.n; i++)
-			open += seen[i] == 0;
-		if (open == 0)
-			break;
-	}
+	for (double until = now_s() + 10;
+	     now_s() < until && atomic_load(&h.heard) < fs.n;)
+		sleep_until(now_s() + 0.02);
+	atomic_store(&h.stop, true);
+	pthread_join(hear, NULL);
 	for (size_t i = 0; i < fs.n; i++) {
-		if (seen[i] == 0) {
+		if (h.seen[i] == 0) {
 			missing++;
-			printf("%.3f never\n", (ok[i] - sent[i]) * 1000);
+			printf("%.3f never never\n", (ok[i] - sent[i]) * 1000);
 		} else {
-			printf("%.3f %.3f\n", (ok[i] - sent[i]) * 1000,
-			       (seen[i] - ok[i]) * 1000);
+			printf("%.3f %.3f %.3f\n", (ok[i] - sent[i]) * 1000,
+			       (h.seen[i] - ok[i]) * 1000,
+			       (h.seen[i] - sent[i]) * 1000);
 		}
 	}
 	tg_imap_close(&im);
-	PQfinish(c);
+	PQfinish(h.c);
 	return missing > 0;
 }
 
@@ -395,7 +423,7 @@ idler_main(void *arg)
 		uint32_t *uids = NULL;
 		size_t n = 0;
 
-		if (tg_imap_idle(d->im, 10000, d->wake[0], &activity, &err) <
+		if (tg_imap_idle(d->im, 10000, d->wake[0], -1, &activity, &err) <
 		    0) {
 			d->failed = 1;
 			fprintf(stderr, "serve-probe: IDLE: %s\n", err.msg);

@@ -269,17 +269,13 @@ idle_wake() {
 # The daemon waits in IDLE (batch 100) on the database of the last run;
 # messages arrive one at a time and each commit is heard through NOTIFY:
 # first LATENCY of them INTERVAL ms apart, then LONE a second apart, each
-# alone in the mailbox (the time Dovecot takes to wake IDLE plus the
-# daemon's own time for one message).
-latency() {
-	local pid hwm got
-	psql_on ticketgate_test <<-'EOF'
-		CREATE FUNCTION bench_notify() RETURNS trigger LANGUAGE plpgsql AS
-		$$ BEGIN PERFORM pg_notify('tg_bench_commit', NEW.message_id); RETURN NULL; END $$;
-		CREATE TRIGGER bench_notify AFTER INSERT ON message
-		FOR EACH ROW EXECUTE FUNCTION bench_notify();
-	EOF
-	serve_conf batch=100
+# alone in the mailbox. Two rounds: IDLE alone (the time Dovecot takes to
+# wake IDLE plus the daemon's own time), then with wake-up hints from
+# Dovecot's push_notification Lua driver (contrib/dovecot/), other
+# messages of the same kinds. Sets LAT_RSS and HINT_RSS.
+latency_round() { # suffix, latency folder, lone folder, wake port or ""
+	local pid
+	serve_conf batch=100 ${4:+wake=$4}
 	: >"$LOG"
 	"$TG" serve -c "$CONF" >>"$LOG" 2>&1 &
 	pid=$!
@@ -288,18 +284,35 @@ latency() {
 		sleep 0.1
 	done
 	grep -q 'waiting with IDLE' "$LOG" || die "the daemon is not in IDLE"
+	[[ -z $4 ]] || grep -q 'wake: listening' "$LOG" || die "no wake listener"
 	TGB_USER=$DV_USER TGB_PASSWORD_FILE=$DV_PASSWORD_FILE \
-		"$PROBE" latency "$PG_CONNINFO" "$INTERVAL" "$OUT/data/latency" \
-		>"$OUT/latency.txt" || die "not every message was committed"
+		"$PROBE" latency "$PG_CONNINFO" "$INTERVAL" "$OUT/data/$2" \
+		>"$OUT/latency$1.txt" || die "not every message was committed"
 	TGB_USER=$DV_USER TGB_PASSWORD_FILE=$DV_PASSWORD_FILE \
-		"$PROBE" latency "$PG_CONNINFO" 1000 "$OUT/data/lone" \
-		>"$OUT/lone.txt" || die "not every lone message was committed"
-	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+		"$PROBE" latency "$PG_CONNINFO" 1000 "$OUT/data/$3" \
+		>"$OUT/lone$1.txt" || die "not every lone message was committed"
+	ROUND_RSS=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 	kill -TERM "$pid"
 	wait "$pid" || die "the daemon exited with $?"
+}
+
+latency() {
+	local got port
+	psql_on ticketgate_test <<-'EOF'
+		CREATE FUNCTION bench_notify() RETURNS trigger LANGUAGE plpgsql AS
+		$$ BEGIN PERFORM pg_notify('tg_bench_commit', NEW.message_id); RETURN NULL; END $$;
+		CREATE TRIGGER bench_notify AFTER INSERT ON message
+		FOR EACH ROW EXECUTE FUNCTION bench_notify();
+	EOF
+	latency_round "" latency lone ""
+	LAT_RSS=$ROUND_RSS
+	port=$(dv_free_port)
+	dv_enable_wake "http://127.0.0.1:$port/wake"
+	latency_round -hinted hinted hinted-lone "$port"
+	HINT_RSS=$ROUND_RSS
+	dv_disable_wake
 	got=$(q "SELECT count(*) FROM message")
-	[[ $got == $((COUNT + LATENCY + LONE)) ]] || die "$got messages after the latency run"
-	LAT_RSS=$hwm
+	[[ $got == $((COUNT + 2 * (LATENCY + LONE))) ]] || die "$got messages after the latency runs"
 }
 
 # pg_stat_statements over one more drain (of the first PROFILE_COUNT
@@ -343,6 +356,19 @@ column_of() { awk -v b="$1" -v c="$2" '$1 == b { print $c }' "$OUT/runs.txt"; }
 # msg/s from a message count and a median of seconds
 per_s() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
+max() { sort -g | tail -1; }
+
+# One row of the latency table: label, file stem, column, statistic
+# (median, "percentile N", max), bold marker; a column for each round.
+lat_row() {
+	local a b
+	# shellcheck disable=SC2086 # $4 is the statistic and its argument
+	a=$(awk -v c="$3" '$c != "never" { print $c }' "$OUT/$2.txt" | $4 | one_decimal)
+	# shellcheck disable=SC2086
+	b=$(awk -v c="$3" '$c != "never" { print $c }' "$OUT/$2-hinted.txt" | $4 | one_decimal)
+	echo "| $1 | $5$a$5 | $5$b$5 |"
+}
+
 report() {
 	local b s rss fs is cd cb ci ms mem
 	mem=$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
@@ -374,22 +400,24 @@ report() {
 		echo "Every drain stored all $COUNT messages ($TICKETS new tickets, $REPLIES" \
 			"replies threaded into them) and moved them to Processed."
 		echo
-		ms=$(awk '$2 != "never" { print $2 }' "$OUT/latency.txt")
-		echo "| latency: APPEND acknowledged to ticket committed | ms |"
-		echo "| --- | ---: |"
-		echo "| $LATENCY messages ${INTERVAL} ms apart: median | **$(median <<<"$ms" | one_decimal)** |"
-		echo "| 90th percentile | $(percentile 90 <<<"$ms" | one_decimal) |"
-		echo "| 99th percentile | **$(percentile 99 <<<"$ms" | one_decimal)** |"
-		echo "| max | $(sort -g <<<"$ms" | tail -1 | one_decimal) |"
-		ms=$(awk '{ print $2 }' "$OUT/lone.txt")
-		echo "| $LONE messages a second apart (each alone): median | $(median <<<"$ms" | one_decimal) |"
-		echo "| max | $(sort -g <<<"$ms" | tail -1 | one_decimal) |"
-		echo "| Dovecot waking an IDLE session after another session's APPEND ($IDLE_ROUNDS times): median | $(median <"$OUT/idle.txt" | one_decimal) |"
-		echo "| max | $(sort -g "$OUT/idle.txt" | tail -1 | one_decimal) |"
-		echo "| APPEND round trip: median | $(awk '{ print $1 }' "$OUT/latency.txt" | median | one_decimal) |"
+		echo "| latency, ms: APPEND sent to ticket committed | IDLE alone | IDLE + wake-up hints |"
+		echo "| --- | ---: | ---: |"
+		lat_row "$LATENCY messages ${INTERVAL} ms apart: median" latency 3 median '**'
+		lat_row "90th percentile" latency 3 "percentile 90"
+		lat_row "99th percentile" latency 3 "percentile 99" '**'
+		lat_row "max" latency 3 max
+		lat_row "the same from the APPEND's OK: median" latency 2 median
+		lat_row "$LONE messages a second apart (each alone): median" lone 3 median
+		lat_row "max" lone 3 max
+		lat_row "APPEND round trip: median" latency 1 median
 		echo
-		echo "Peak RSS of the daemon through the latency runs (started on the last" \
-			"run's database, waiting in IDLE): $(awk -v k="$LAT_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MiB."
+		echo "Dovecot waking an IDLE session after another session's APPEND" \
+			"($IDLE_ROUNDS times): median $(median <"$OUT/idle.txt" | one_decimal) ms," \
+			"max $(sort -g "$OUT/idle.txt" | tail -1 | one_decimal) ms."
+		echo
+		echo "Peak RSS of the daemon through the latency rounds (started on the last" \
+			"run's database, waiting in IDLE): $(awk -v k="$LAT_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MiB;" \
+			"with hints $(awk -v k="$HINT_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MiB."
 		if [[ $PROFILE == 1 ]]; then
 			read -r cd cb ci <<<"$PROFILE_CPU"
 			echo

@@ -185,4 +185,8 @@ void cfg_load_smtp(struct cfg_ctx *c, const config_setting_t *g,
 /* The LMTP listener, in config-lmtp.c: the lmtp group g (NULL: absent). */
 void cfg_load_lmtp(struct cfg_ctx *c, const config_setting_t *g);
 
+/* The wake-up listener, in config-wake.c: the wake group g (NULL:
+ * absent). */
+void cfg_load_wake(struct cfg_ctx *c, const config_setting_t *g);
+
 #endif

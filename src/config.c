@@ -280,6 +280,7 @@ enum {
 	K_SMTP,
 	K_TEMPLATES_DIR,
 	K_LMTP,
+	K_WAKE,
 	K_COUNT
 };
 
@@ -301,6 +302,7 @@ static const struct cfg_key top_keys[K_COUNT] = {
 	[K_TEMPLATES_DIR] = CFG_ROW_STR("templates_dir", 1, 4096, CFG_NONE,
 					struct tg_config, templates_dir, NULL),
 	[K_LMTP] = CFG_ROW_AGG("lmtp", CFG_GROUP, false),
+	[K_WAKE] = CFG_ROW_AGG("wake", CFG_GROUP, false),
 };
 
 /* A present setting of the right type, or NULL (the error is reported). */
@@ -334,6 +336,7 @@ read_config(struct cfg_ctx *c)
 	/* after the instance: the EHLO name defaults to its domain */
 	cfg_load_smtp(c, typed(found, K_SMTP), found[K_TEMPLATES_DIR]);
 	cfg_load_lmtp(c, typed(found, K_LMTP));
+	cfg_load_wake(c, typed(found, K_WAKE));
 }
 
 static void

@@ -314,15 +314,16 @@ enum wake {
 	WAKE_TIMEOUT,
 };
 
-/* Waits for the server's socket (ignored when < 0) or wake_fd (ignored
- * when < 0) to become readable, or the deadline. */
+/* Waits for the server's socket, wake_fd or nudge_fd (each ignored when
+ * < 0: poll() skips it) to become readable, or the deadline. */
 static int
-wait_wake(int server_fd, int wake_fd, long long deadline, enum wake *why_r,
-	  struct tg_err *err)
+wait_wake(int server_fd, int wake_fd, int nudge_fd, long long deadline,
+	  enum wake *why_r, struct tg_err *err)
 {
-	struct pollfd p[2] = {
+	struct pollfd p[3] = {
 		{.fd = server_fd, .events = POLLIN},
 		{.fd = wake_fd, .events = POLLIN},
+		{.fd = nudge_fd, .events = POLLIN},
 	};
 
 	for (;;) {
@@ -333,9 +334,11 @@ wait_wake(int server_fd, int wake_fd, long long deadline, enum wake *why_r,
 			*why_r = WAKE_TIMEOUT;
 			return 0;
 		}
-		r = poll(p, 2, (int)left);
+		r = poll(p, 3, (int)left);
 		if (r > 0) {
-			*why_r = p[1].revents != 0 ? WAKE_FD : WAKE_SERVER;
+			*why_r = p[1].revents != 0 || p[2].revents != 0
+					 ? WAKE_FD
+					 : WAKE_SERVER;
 			return 0;
 		}
 		if (r < 0 && errno != EINTR) /* EINTR: a signal; look again */
@@ -366,8 +369,8 @@ saw_new_mail(const struct tg_imap *im)
  * "+ idling"; callers search after every return, so that costs at most
  * one timeout of delay. */
 static int
-idle_once(struct tg_imap *im, long long deadline, int wake_fd, enum wake *why_r,
-	  struct tg_err *err)
+idle_once(struct tg_imap *im, long long deadline, int wake_fd, int nudge_fd,
+	  enum wake *why_r, struct tg_err *err)
 {
 	int r;
 
@@ -379,8 +382,8 @@ idle_once(struct tg_imap *im, long long deadline, int wake_fd, enum wake *why_r,
 	if (im->imap->imap_stream->read_buffer_len > 0 ||
 	    tg_imap_net_pending(im->net))
 		*why_r = WAKE_SERVER;
-	else if (wait_wake(tg_imap_net_fd(im->net), wake_fd, deadline, why_r,
-			   err) < 0)
+	else if (wait_wake(tg_imap_net_fd(im->net), wake_fd, nudge_fd, deadline,
+			   why_r, err) < 0)
 		return -1;
 	r = mailimap_idle_done(im->imap);
 	if (r != MAILIMAP_NO_ERROR)
@@ -388,15 +391,16 @@ idle_once(struct tg_imap *im, long long deadline, int wake_fd, enum wake *why_r,
 	return 0;
 }
 
-/* Without IDLE: wait for wake_fd or the deadline, then ask with NOOP. */
+/* Without IDLE: wait for wake_fd, nudge_fd or the deadline, then ask with
+ * NOOP. */
 static int
 sleep_then_noop(struct tg_imap *im, long long deadline, int wake_fd,
-		struct tg_err *err)
+		int nudge_fd, struct tg_err *err)
 {
 	enum wake why;
 	int r;
 
-	if (wait_wake(-1, wake_fd, deadline, &why, err) < 0)
+	if (wait_wake(-1, wake_fd, nudge_fd, deadline, &why, err) < 0)
 		return -1;
 	forget_new_mail(im);
 	r = mailimap_noop(im->imap);
@@ -404,8 +408,8 @@ sleep_then_noop(struct tg_imap *im, long long deadline, int wake_fd,
 }
 
 int
-tg_imap_idle(struct tg_imap *im, int timeout_ms, int wake_fd, bool *activity_r,
-	     struct tg_err *err)
+tg_imap_idle(struct tg_imap *im, int timeout_ms, int wake_fd, int nudge_fd,
+	     bool *activity_r, struct tg_err *err)
 {
 	long long deadline = tg_now_ms() + timeout_ms;
 	enum wake why = WAKE_SERVER;
@@ -415,17 +419,30 @@ tg_imap_idle(struct tg_imap *im, int timeout_ms, int wake_fd, bool *activity_r,
 	    im->imap->imap_selection_info == NULL)
 		return tg_err_set(err, "IDLE on %s: no folder selected",
 				  im->host);
-	if (!im->has_idle) {
-		if (sleep_then_noop(im, deadline, wake_fd, err) < 0)
-			return -1;
-		*activity_r = saw_new_mail(im);
-		return 0;
-	}
+	if (!im->has_idle)
+		return tg_imap_poll(im, timeout_ms, wake_fd, nudge_fd,
+				    activity_r, err);
 	/* other chatter (flag changes, expunges) goes back to waiting */
 	while (why == WAKE_SERVER && !*activity_r) {
-		if (idle_once(im, deadline, wake_fd, &why, err) < 0)
+		if (idle_once(im, deadline, wake_fd, nudge_fd, &why, err) < 0)
 			return -1;
 		*activity_r = saw_new_mail(im);
 	}
+	return 0;
+}
+
+int
+tg_imap_poll(struct tg_imap *im, int timeout_ms, int wake_fd, int nudge_fd,
+	     bool *activity_r, struct tg_err *err)
+{
+	*activity_r = false;
+	if (im->imap->imap_state != MAILIMAP_STATE_SELECTED ||
+	    im->imap->imap_selection_info == NULL)
+		return tg_err_set(err, "NOOP on %s: no folder selected",
+				  im->host);
+	if (sleep_then_noop(im, tg_now_ms() + timeout_ms, wake_fd, nudge_fd,
+			    err) < 0)
+		return -1;
+	*activity_r = saw_new_mail(im);
 	return 0;
 }

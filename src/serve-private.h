@@ -21,6 +21,8 @@ struct serve_worker {
 	char source[300];        /* "imap:<mailbox>" */
 	int wake_fd;             /* readable: stop now (never read) */
 	atomic_bool *stop;       /* set before wake_fd becomes readable */
+	int nudge_fd; /* mailboxes: readable when a hint says new mail (an
+			 eventfd the worker clears); -1 without hints */
 	bool once;               /* drain the mailbox, then return */
 	atomic_int *mailboxes_running; /* mailbox workers not yet done */
 	atomic_bool done;        /* the thread has finished */
@@ -52,5 +54,25 @@ int serve_lmtp_start(const struct tg_config *cfg, struct serve_lmtp **l_r);
  * (a few seconds at most), joins every thread; sets *lp to NULL; accepts
  * NULL. */
 void serve_lmtp_stop(struct serve_lmtp **lp);
+
+/* The wake-up listener (serve-wake.c): a thread of its own, nudging the
+ * workers (which must outlive it) that hints name. */
+struct serve_wake;
+
+/* Listens on wc's address and port. The thread ends once stop_fd becomes
+ * readable. Returns 0 and sets *l_r, or -1 (logged). */
+int serve_wake_start(const struct tg_config_wake *wc,
+		     struct serve_worker *workers, size_t n_workers,
+		     int stop_fd, struct serve_wake **l_r);
+
+/* Joins the thread (stop_fd must be readable by now) and closes the
+ * socket; sets *lp to NULL; accepts NULL. */
+void serve_wake_stop(struct serve_wake **lp);
+
+/* Tells w's worker to look for new mail now (no-op without nudge_fd). */
+void serve_nudge(const struct serve_worker *w);
+
+/* Forgets the nudges w's worker has had: it is about to look. */
+void serve_nudge_clear(const struct serve_worker *w);
 
 #endif

@@ -134,7 +134,8 @@ finish_pending(struct session *s, struct tg_err *err)
 }
 
 /* Waits for new mail: IDLE where the account and the server allow it,
- * else the polling interval. Returns 1 when told to stop. */
+ * else the polling interval; a wake-up hint cuts either short. Returns 1
+ * when told to stop. */
 static int
 wait_for_mail(struct session *s, struct tg_err *err)
 {
@@ -142,12 +143,17 @@ wait_for_mail(struct session *s, struct tg_err *err)
 	bool activity;
 
 	if (a->idle && tg_imap_has_idle(s->im)) {
-		if (tg_imap_idle(s->im, IDLE_MS, s->w->wake_fd, &activity,
-				 err) < 0)
+		if (tg_imap_idle(s->im, IDLE_MS, s->w->wake_fd, s->w->nudge_fd,
+				 &activity, err) < 0)
 			return -1;
-	} else {
-		(void)serve_wait_fd(s->w->wake_fd, (int)a->poll_seconds * 1000);
+	} else if (tg_imap_poll(s->im, (int)a->poll_seconds * 1000,
+				s->w->wake_fd, s->w->nudge_fd, &activity,
+				err) < 0) {
+		return -1;
 	}
+	/* before the search: a hint arriving during it is kept for the
+	 * next wait, which then ends at once */
+	serve_nudge_clear(s->w);
 	s->progressed = true;
 	return serve_stopping(s->w) ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@ struct serve {
 	struct serve_worker *workers;
 	size_t n_workers;
 	struct serve_lmtp *lmtp; /* NULL: no lmtp group, or once */
+	struct serve_wake *hints; /* NULL: no wake group, or once */
 	int wake[2]; /* written to stop every worker at once */
 	atomic_bool stop;
 	atomic_int mailboxes_running;
@@ -89,6 +91,13 @@ worker_setup(struct serve *sv, struct serve_worker *w,
 			w->recipients[i] = mb->addresses[i]->address;
 		snprintf(w->source, sizeof(w->source), "imap:%s", mb->name);
 	}
+	w->nudge_fd = -1;
+	if (mb != NULL && sv->cfg->wake != NULL && !sv->once) {
+		w->nudge_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (w->nudge_fd < 0) /* it still finds mail, only later */
+			tg_log(TG_LOG_WARNING, "%s: no wake-up hints: "
+			       "eventfd: %s", w->name, strerror(errno));
+	}
 	w->wake_fd = sv->wake[0];
 	w->mailboxes_running = &sv->mailboxes_running;
 	w->stop = &sv->stop;
@@ -142,6 +151,7 @@ stop_workers(struct serve *sv)
 	atomic_store(&sv->stop, true);
 	while (write(sv->wake[1], "x", 1) < 0 && errno == EINTR)
 		;
+	serve_wake_stop(&sv->hints); /* it nudges the workers */
 	for (size_t i = 0; i < sv->n_workers; i++) {
 		struct serve_worker *w = &sv->workers[i];
 
@@ -149,6 +159,8 @@ stop_workers(struct serve *sv)
 			pthread_join(w->thread, NULL);
 		failed += w->status != 0;
 		free(w->recipients);
+		if (w->nudge_fd >= 0)
+			close(w->nudge_fd);
 	}
 	free(sv->workers);
 	sv->workers = NULL;
@@ -176,6 +188,17 @@ lmtp_start(struct serve *sv)
 	return serve_lmtp_start(sv->cfg, &sv->lmtp);
 }
 
+/* Hints only speed up what IDLE and polling find anyway; once drains
+ * and has no use for them. */
+static int
+hints_start(struct serve *sv)
+{
+	if (sv->once || sv->cfg->wake == NULL)
+		return 0;
+	return serve_wake_start(sv->cfg->wake, sv->workers, sv->n_workers,
+				sv->wake[0], &sv->hints);
+}
+
 /* A bad file is refused and the running configuration kept. The LMTP
  * listener reads the snapshot, so it stops before the old one is freed
  * and starts again on the new one; meanwhile `deliver` stores directly
@@ -197,6 +220,9 @@ reload(struct serve *sv)
 		sv->cfg = fresh;
 		if (start_workers(sv) < 0)
 			tg_log(TG_LOG_ERR, "reload: cannot start workers");
+		else if (hints_start(sv) < 0)
+			tg_log(TG_LOG_ERR, "reload: no wake-up hints: new mail "
+					   "is found by IDLE or polling");
 		if (lmtp_start(sv) < 0)
 			tg_log(TG_LOG_ERR,
 			       "reload: no LMTP listener: `deliver` "
@@ -268,6 +294,13 @@ tg_serve_run(const char *config_path, bool once)
 		tg_log(TG_LOG_ERR, "cannot start: %s", strerror(errno));
 		serve_lmtp_stop(&sv.lmtp);
 		tg_config_free(&sv.cfg);
+		return EX_TEMPFAIL;
+	}
+	if (hints_start(&sv) < 0) {
+		serve_lmtp_stop(&sv.lmtp);
+		(void)stop_workers(&sv);
+		tg_config_free(&sv.cfg);
+		close(sfd);
 		return EX_TEMPFAIL;
 	}
 	sd_notifyf(0, "READY=1\nSTATUS=serving %zu mailboxes",

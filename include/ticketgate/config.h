@@ -238,6 +238,10 @@ struct tg_config {
 	/* The LMTP listener of `ticketgate serve`, which `deliver` hands
 	 * mail to; NULL when the group is absent. */
 	const struct tg_config_lmtp *lmtp;
+
+	/* Where `ticketgate serve` hears the IMAP server's wake-up hints
+	 * (wake.h); NULL when the group is absent. */
+	const struct tg_config_wake *wake;
 };
 
 /* One problem found while loading. */
@@ -323,6 +327,13 @@ struct tg_config_lmtp {
 	unsigned max_connections; /* at once, default 16, 1..1024 */
 	unsigned timeout_seconds; /* idle connections closed, default 300 */
 	unsigned line;            /* where the group is, for messages */
+};
+
+/* The wake-up listener (group "wake"). */
+struct tg_config_wake {
+	const char *address; /* numeric IPv4 or IPv6, default 127.0.0.1 */
+	unsigned port;       /* TCP, required */
+	unsigned line;       /* where the group is, for messages */
 };
 
 #endif

@@ -99,14 +99,23 @@ TG_MUST_CHECK int tg_imap_delete(struct tg_imap *im, const uint32_t *uids,
 				 size_t n, struct tg_err *err);
 
 /* Waits in IDLE on the selected folder until the server reports new mail
- * (EXISTS or RECENT: *activity_r true), timeout_ms passes, or wake_fd (if
- * >= 0; only polled, never read) becomes readable; then ends IDLE. Other
- * server chatter does not end the wait. Without IDLE on the server it
- * sleeps the same way and then sends NOOP. Keep timeout_ms under the
- * servers' 29-minute limit. Either way the caller searches again
- * afterwards: a wake-up is a hint, not a list. */
+ * (EXISTS or RECENT: *activity_r true), timeout_ms passes, or wake_fd or
+ * nudge_fd (each if >= 0; only polled, never read) becomes readable; then
+ * ends IDLE. Other server chatter does not end the wait. Without IDLE on
+ * the server it sleeps the same way and then sends NOOP. Keep timeout_ms
+ * under the servers' 29-minute limit. Either way the caller searches
+ * again afterwards: a wake-up is a hint, not a list. */
 TG_MUST_CHECK int tg_imap_idle(struct tg_imap *im, int timeout_ms, int wake_fd,
-			       bool *activity_r, struct tg_err *err);
+			       int nudge_fd, bool *activity_r,
+			       struct tg_err *err);
+
+/* Without IDLE, by choice or because the server lacks it: waits as
+ * tg_imap_idle() does, then sends NOOP, after which a search sees mail
+ * stored meanwhile (a server may keep a session's view of the folder as
+ * it was until such a command). */
+TG_MUST_CHECK int tg_imap_poll(struct tg_imap *im, int timeout_ms,
+			       int wake_fd, int nudge_fd, bool *activity_r,
+			       struct tg_err *err);
 
 /* Creates folder; a server's NO (it exists, most likely) is no error:
  * whatever else it meant shows at the first use of the folder. */

@@ -13,6 +13,10 @@
 #                  fallbacks); and the plain port on DV_NOTLS_HOST
 #                  (127.0.0.3), where it offers no STARTTLS.
 #   dv_doveadm ARGS...          doveadm against this instance
+#   dv_enable_wake URL          loads contrib/dovecot/ticketgate-wake.lua
+#                  (push_notification's Lua driver), which sends every
+#                  user's new-mail hints to URL; reloads a running server
+#   dv_disable_wake             takes it out again
 #   dv_stop / dv_start_again    stop, then restart with the same ports and mail
 #   dv_cleanup     stop and remove DV_DIR; dv_start chains it in front of any
 #                  EXIT trap already set (e.g. pg.sh's). pg_start replaces the
@@ -248,6 +252,33 @@ dv_start() {
 
 dv_doveadm() {
 	doveadm -c "$DV_CONF" "$@"
+}
+
+# Dovecot's processes read the script from DV_DIR, which they can traverse
+# whoever owns the clone.
+dv_enable_wake() {
+	local lua
+	lua=$(dirname "${BASH_SOURCE[0]}")/../../contrib/dovecot/ticketgate-wake.lua
+	install -m 644 "$lua" "$DV_DIR/ticketgate-wake.lua"
+	cat >>"$DV_CONF" <<EOF
+# wake hints {
+mail_plugins = \$mail_plugins notify push_notification mail_lua push_notification_lua
+plugin {
+  push_notification_driver = lua:file=$DV_DIR/ticketgate-wake.lua
+  ticketgate_wake_url = $1
+}
+# } wake hints
+EOF
+	if [ -n "${DV_PID:-}" ]; then
+		dv_doveadm reload
+	fi
+}
+
+dv_disable_wake() {
+	sed -i '/^# wake hints {$/,/^# } wake hints$/d' "$DV_CONF"
+	if [ -n "${DV_PID:-}" ]; then
+		dv_doveadm reload
+	fi
 }
 
 # Stops pid within 7.5 s, with KILL if TERM did not do it.

@@ -495,17 +495,25 @@ on_alarm(int sig)
 }
 
 static bool
-idle_ok(struct tg_imap *im, int timeout_ms, int wake_fd, long long *ms_r,
-	const char *what)
+idle_ok2(struct tg_imap *im, int timeout_ms, int wake_fd, int nudge_fd,
+	 long long *ms_r, const char *what)
 {
 	struct tg_err err = {0};
 	long long t0 = now_ms();
 	bool activity = true;
 
-	expect(tg_imap_idle(im, timeout_ms, wake_fd, &activity, &err) == 0,
+	expect(tg_imap_idle(im, timeout_ms, wake_fd, nudge_fd, &activity,
+			    &err) == 0,
 	       "%s: idle failed: %s", what, err.msg);
 	*ms_r = now_ms() - t0;
 	return activity;
+}
+
+static bool
+idle_ok(struct tg_imap *im, int timeout_ms, int wake_fd, long long *ms_r,
+	const char *what)
+{
+	return idle_ok2(im, timeout_ms, wake_fd, -1, ms_r, what);
 }
 
 /* A child appends through its own connection a second from now. */
@@ -552,6 +560,11 @@ check_idle_wakes(struct tg_imap *im)
 	act = idle_ok(im, 20000, alarm_pipe[0], &ms, "ready wake_fd");
 	expect(!act && ms < 20000,
 	       "a readable wake_fd ends IDLE at once (%d, %lld ms)", act, ms);
+	expect(read(alarm_pipe[0], &c, 1) == 1, "drain the pipe");
+	expect(write(alarm_pipe[1], "x", 1) == 1, "write to the pipe");
+	act = idle_ok2(im, 20000, -1, alarm_pipe[0], &ms, "ready nudge_fd");
+	expect(!act && ms < 20000,
+	       "a readable nudge_fd ends IDLE at once (%d, %lld ms)", act, ms);
 	expect(read(alarm_pipe[0], &c, 1) == 1, "drain the pipe");
 	alarm(1);
 	act = idle_ok(im, 20000, alarm_pipe[0], &ms, "signal");

@@ -30,10 +30,11 @@ serve_setup() {
 
 # Options: host= port= security= ca= after= idle= poll= batch= second=1
 # (adds security@ on account "sec", user 2, folder INBOX), smtp=1 (our mail
-# goes to the sink of smtp.sh over SMTPS, with the shipped templates)
+# goes to the sink of smtp.sh over SMTPS, with the shipped templates),
+# wake=PORT (hints heard on 127.0.0.1:PORT)
 serve_conf() {
 	local host=$DV_HOST port=$DV_PORT_IMAPS security=imaps ca=$DV_CA
-	local after=move idle=true poll=1 batch=100 second=0 smtp=0 kv
+	local after=move idle=true poll=1 batch=100 second=0 smtp=0 wake= kv
 	for kv in "$@"; do
 		case $kv in
 		host=*) host=${kv#*=} ;;
@@ -46,6 +47,7 @@ serve_conf() {
 		batch=*) batch=${kv#*=} ;;
 		second=*) second=${kv#*=} ;;
 		smtp=*) smtp=${kv#*=} ;;
+		wake=*) wake=${kv#*=} ;;
 		esac
 	done
 	/usr/bin/python3 - "$(dirname "${BASH_SOURCE[0]}")/../../conf/ticketgate.conf.example" \
@@ -78,6 +80,9 @@ if smtp == "1":
           % (smtp_port, smtp_ca, templates))
 open(dst, "w").write(s)
 PY
+	if [ -n "$wake" ]; then
+		printf 'wake = { port = %s; };\n' "$wake" >>"$CONF"
+	fi
 }
 
 put() {

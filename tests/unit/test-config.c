@@ -766,6 +766,9 @@ static const struct {
 	{"lmtp-bad-connections.conf", 10, 1,
 	 "lmtp.max_connections = 0 is out of range 1..1024"},
 	{"lmtp-long-socket.conf", 9, 1, "lmtp.socket \"/run/xxxxxxxxxx*"},
+	{"wake-bad-address.conf", 9, 1,
+	 "wake.address \"localhost\": want a numeric IPv4 or IPv6 address"},
+	{"wake-missing-port.conf", 8, 1, "wake.port is required"},
 };
 
 static void
@@ -1323,6 +1326,59 @@ test_lmtp(void)
 	tg_config_errors_deinit(&errs);
 }
 
+/* The wake-up listener: every setting, the default address, a warning
+ * for an address beyond loopback; absent, there is none. */
+static void
+test_wake(void)
+{
+	struct tg_config_errors errs;
+	struct tg_config *cfg = NULL;
+	char path[4200];
+
+	data_path(path, sizeof(path), "wake-good.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(count_other_problems(&errs) == 0);
+	TG_CHECK(cfg != NULL && cfg->wake != NULL);
+	if (cfg != NULL && cfg->wake != NULL) {
+		TG_CHECK_STREQ(cfg->wake->address, "::1");
+		TG_CHECK(cfg->wake->port == 8119);
+		TG_CHECK(cfg->wake->line == 8);
+	}
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	data_path(path, sizeof(path), "wake-defaults.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(count_other_problems(&errs) == 0);
+	TG_CHECK(cfg != NULL && cfg->wake != NULL);
+	if (cfg != NULL && cfg->wake != NULL)
+		TG_CHECK_STREQ(cfg->wake->address, "127.0.0.1");
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	data_path(path, sizeof(path), "wake-public.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(cfg != NULL && cfg->wake != NULL);
+	TG_CHECK(count_other_problems(&errs) == 1);
+	for (size_t i = 0; i < errs.n; i++)
+		if (strstr(errs.v[i].text, "wake.address") != NULL)
+			TG_CHECK(errs.v[i].warning && errs.v[i].line == 9 &&
+				 strstr(errs.v[i].text, "\"192.0.2.10\" is "
+							"not loopback") != NULL);
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+
+	data_path(path, sizeof(path), "lmtp-good.conf");
+	tg_config_errors_init(&errs);
+	TG_CHECK(tg_config_load(path, &cfg, &errs) == 0);
+	TG_CHECK(cfg != NULL && cfg->wake == NULL);
+	tg_config_free(&cfg);
+	tg_config_errors_deinit(&errs);
+}
+
 static void
 test_include(void)
 {
@@ -1401,6 +1457,7 @@ main(void)
 	test_smtp_good();
 	test_smtp_warnings();
 	test_lmtp();
+	test_wake();
 	test_include();
 	test_multi();
 	test_priorities();

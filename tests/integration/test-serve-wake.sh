@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Wake-up hints: Dovecot's push_notification Lua driver (contrib/dovecot/)
+# tells a running `ticketgate serve` of new mail, and a mailbox that polls
+# only once an hour is read at once. Also: the listener's answers to good,
+# foreign and bad requests, a client that sends nothing, a SIGHUP that
+# binds the port again, and mail delivered while the daemon is down (the
+# hint is lost, the mail is not).
+set -euo pipefail
+. "$(dirname "$0")/serve-lib.sh"
+serve_setup "$1" "$2"
+work=$PG_DIR/mail
+mkdir -p "$work"
+for i in $(seq 1 6); do mail "$i" >"$work/$i.eml"; done
+port=$(dv_free_port)
+dv_enable_wake "http://127.0.0.1:$port/wake"
+
+# doveadm save runs the Lua driver itself and warns on its stderr
+dlog=$PG_DIR/doveadm.log
+: >"$dlog"
+hinted_put() { put "$@" 2>>"$dlog"; }
+
+start() {
+	"$bin" serve -c "$CONF" "$@" >>"$LOG" 2>&1 &
+	daemon=$!
+}
+
+# The status line the listener answers a raw request with.
+http() {
+	local line
+	exec 7<>"/dev/tcp/127.0.0.1/$port" || return 1
+	printf '%b' "$1" >&7
+	IFS= read -r -t 5 line <&7 || line="no answer"
+	exec 7>&- 7<&-
+	printf '%s\n' "${line%$'\r'}"
+}
+
+# --- an hour between polls, no IDLE: only a hint can bring mail in soon
+serve_conf idle=false poll=3600 wake="$port"
+start
+wait_for "SELECT count(*) FROM mailbox_state" 1 || fail "daemon did not start"
+grep -q "wake: listening for hints on 127.0.0.1 port $port" "$LOG" ||
+	fail "no wake listener"
+grep -q "main/INBOX: connected; polling" "$LOG" || fail "not polling"
+t0=$(date +%s%N)
+hinted_put "$DV_USER" INBOX "$work/1.eml"
+wait_for "SELECT count(*) FROM message" 1 10 || fail "a hint did not bring the mail in"
+echo "hinted pick-up while polling hourly: $((($(date +%s%N) - t0) / 1000000)) ms"
+hinted_put "$DV_USER" INBOX "$work/2.eml" "$work/3.eml"
+wait_for "SELECT count(*) FROM message" 3 10 || fail "second hinted pick-up"
+
+# --- the listener's answers
+u="user=support%40example.test"
+eq "hint for the served folder" "$(http "POST /wake?$u&mailbox=INBOX HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")" \
+	"HTTP/1.1 204 No Content"
+eq "any folder of any user" "$(http "POST /wake HTTP/1.0\r\n\r\n")" "HTTP/1.1 204 No Content"
+eq "a folder not served" "$(http "POST /wake?$u&mailbox=Processed HTTP/1.1\r\n\r\n")" \
+	"HTTP/1.1 404 Not Found"
+eq "another user" "$(http "POST /wake?user=x%40y&mailbox=INBOX HTTP/1.1\r\n\r\n")" \
+	"HTTP/1.1 404 Not Found"
+eq "GET" "$(http "GET /wake HTTP/1.1\r\n\r\n")" "HTTP/1.1 405 Method Not Allowed"
+eq "garbage" "$(http "\x01\x02 nonsense\r\n\r\n")" "HTTP/1.1 400 Bad Request"
+eq "a control character in a name" "$(http "POST /wake?user=a%0a HTTP/1.1\r\n\r\n")" \
+	"HTTP/1.1 400 Bad Request"
+eq "a client that sends nothing" "$(http "")" "HTTP/1.1 408 Request Timeout"
+kill -0 "$daemon" || fail "the daemon died on bad requests"
+
+# --- SIGHUP: the listener binds its port again
+kill -HUP "$daemon"
+for _ in $(seq 50); do
+	[ "$(grep -c "wake: listening for hints" "$LOG")" = 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c "wake: listening for hints" "$LOG")" = 2 ] || fail "no listener after SIGHUP"
+hinted_put "$DV_USER" INBOX "$work/4.eml"
+wait_for "SELECT count(*) FROM message" 4 10 || fail "hinted pick-up after SIGHUP"
+
+# --- the daemon down: Dovecot's hint fails, the delivery does not, and
+# the mail is read when the daemon comes back
+kill -TERM "$daemon"
+wait "$daemon" || fail "daemon exit status $?"
+daemon=
+hinted_put "$DV_USER" INBOX "$work/5.eml"
+eq "delivered while down" "$(folder_count "$DV_USER" INBOX)" 1
+grep -q "ticketgate wake-up hint to http://127.0.0.1:$port/wake failed" "$dlog" ||
+	fail "Dovecot did not report the failed hint"
+start
+wait_for "SELECT count(*) FROM message" 5 10 || fail "mail delivered while down"
+hinted_put "$DV_USER" INBOX "$work/6.eml"
+wait_for "SELECT count(*) FROM message" 6 10 || fail "hinted pick-up after a restart"
+kill -TERM "$daemon"
+wait "$daemon" || fail "daemon exit status $?"
+daemon=
+
+eq "stored once" "$(q "SELECT count(*) - count(DISTINCT message_id) FROM message")" 0
+# the daemon's own moves into Processed were answered 404, never warned of
+eq "failed hints" "$(cat "$DV_DIR/dovecot.log" "$dlog" | grep -c "wake-up hint .* failed")" 1
+echo "ok"
