@@ -178,9 +178,9 @@ cpu_sampler() {
 	done
 	while :; do
 		# fields 14 and 15: user and system time (neither name has a space)
-		if read -r -a f <"/proc/$be/stat" 2>/dev/null; then
+		if read -r -a f 2>/dev/null <"/proc/$be/stat"; then
 			b=$((f[13] + f[14]))
-			if read -r -a f <"/proc/$im/stat" 2>/dev/null; then
+			if read -r -a f 2>/dev/null <"/proc/$im/stat"; then
 				i=$((f[13] + f[14]))
 				echo "$b $i" >"$OUT/cpu.txt"
 			fi
@@ -366,7 +366,8 @@ lat_row() {
 	a=$(awk -v c="$3" '$c != "never" { print $c }' "$OUT/$2.txt" | $4 | one_decimal)
 	# shellcheck disable=SC2086
 	b=$(awk -v c="$3" '$c != "never" { print $c }' "$OUT/$2-hinted.txt" | $4 | one_decimal)
-	echo "| $1 | $5$a$5 | $5$b$5 |"
+	local m=${5:-}
+	echo "| $1 | $m$a$m | $m$b$m |"
 }
 
 report() {
