@@ -32,6 +32,9 @@ export TMPDIR
 pg_start
 dv_start
 smtp_start
+# Dovecot tells the daemon of new mail at once (contrib/dovecot/)
+wake_port=$(dv_free_port)
+dv_enable_wake "http://127.0.0.1:$wake_port/wake"
 echo "== PostgreSQL on 127.0.0.1:$PG_PORT, data in $PG_DIR"
 echo "== Dovecot on 127.0.0.1:$DV_PORT_IMAPS (IMAPS), mail in $DV_DIR"
 echo "== SMTP sink on 127.0.0.1:$SMTP_PORT_SMTPS (SMTPS), mail in $SMTP_SPOOL"
@@ -49,10 +52,10 @@ install -m 600 "$DV_PASSWORD_FILE2" "$PG_DIR/imap-team.password"
 /usr/bin/python3 - "$top/conf/ticketgate.conf.example" "$conf" "$PG_CONNINFO" \
 	"$DV_PORT_IMAPS" "$DV_CA" "$DV_USER" "$PG_DIR/imap-main.password" "$DV_USER2" \
 	"$PG_DIR/imap-team.password" "$SMTP_PORT_SMTPS" "$SMTP_CA" \
-	"$top/conf/templates" <<'PY'
+	"$top/conf/templates" "$wake_port" <<'PY'
 import re, sys
 (src, dst, conninfo, port, ca, user, pw, user2, pw2, smtp_port, smtp_ca,
- templates) = sys.argv[1:]
+ templates, wake_port) = sys.argv[1:]
 s = open(src).read()
 s = re.sub(r'(?m)^( *conninfo = ).*$', lambda m: m.group(1) + '"%s";' % conninfo, s)
 for account, addresses in (("main", ("support", "suporte", "cloud", "omni")),
@@ -70,6 +73,7 @@ s = s.replace('secret_file = "secret";',
               'secret_file = "secret";\n  trusted_authserv_id = "mx.example.com";')
 s += ('smtp = { host = "127.0.0.1"; port = %s; security = "smtps"; ca_file = "%s"; };\n'
       'templates_dir = "%s";\n' % (smtp_port, smtp_ca, templates))
+s += 'wake = { port = %s; };\n' % wake_port
 open(dst, "w").write(s)
 PY
 
@@ -102,7 +106,7 @@ step "ticketgate accounts import contrib/quickstart/accounts.csv"
 step "ticketgate agent add sam@example.com"
 "$tg" agent add -c "$conf" sam@example.com --name "Sam Agent"
 
-step "ticketgate serve (IDLE on both mailboxes; its log below is prefixed <level>)"
+step "ticketgate serve (IDLE on both mailboxes, and Dovecot's wake-up hints; its log below is prefixed <level>)"
 "$tg" serve -c "$conf" 2>"$PG_DIR/serve.log" &
 serve_pid=$!
 trap 'kill "$serve_pid" 2>/dev/null || true; smtp_cleanup; dv_cleanup; pg_cleanup' EXIT
