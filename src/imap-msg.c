@@ -1,11 +1,9 @@
-/* IMAP work on the selected folder, always by UID: search, batched fetch,
- * flags, move, delete, and IDLE with a wake-up descriptor. Parses
+/* IMAP work on the selected folder, always by UID: search, sizes, batched
+ * fetch, flags, move, delete (waiting for new mail is imap-idle.c). Parses
  * untrusted input: the server's replies, through libetpan. */
 #include "imap-private.h"
 #include "ticketgate/util.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,14 +118,17 @@ tg_imap_search_from(struct tg_imap *im, uint32_t first_uid, uint32_t **uids_r,
 	return 0;
 }
 
-/* Hands one FETCH response to cb if it carries a requested UID and a body;
- * servers also send unsolicited FETCHes (flag changes by others). */
-static int
-deliver(const struct mailimap_msg_att *ma, const uint32_t *want, size_t nwant,
-	tg_imap_fetch_cb *cb, void *ctx, struct tg_err *err)
+/* What one FETCH response says of a message: its UID (0 if absent), its
+ * RFC822.SIZE (0) and its body (NULL). */
+struct fetched_att {
+	uint32_t uid, size;
+	const struct mailimap_msg_att_body_section *body;
+};
+
+static struct fetched_att
+read_att(const struct mailimap_msg_att *ma)
 {
-	const struct mailimap_msg_att_body_section *body = NULL;
-	uint32_t uid = 0;
+	struct fetched_att f = {0};
 
 	for (clistiter *it = clist_begin(ma->att_list); it != NULL;
 	     it = clist_next(it)) {
@@ -138,10 +139,25 @@ deliver(const struct mailimap_msg_att *ma, const uint32_t *want, size_t nwant,
 			continue;
 		st = item->att_data.att_static;
 		if (st->att_type == MAILIMAP_MSG_ATT_UID)
-			uid = st->att_data.att_uid;
+			f.uid = st->att_data.att_uid;
+		else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+			f.size = st->att_data.att_rfc822_size;
 		else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION)
-			body = st->att_data.att_body_section;
+			f.body = st->att_data.att_body_section;
 	}
+	return f;
+}
+
+/* Hands one FETCH response to cb if it carries a requested UID and a body;
+ * servers also send unsolicited FETCHes (flag changes by others). */
+static int
+deliver(const struct mailimap_msg_att *ma, const uint32_t *want, size_t nwant,
+	tg_imap_fetch_cb *cb, void *ctx, struct tg_err *err)
+{
+	struct fetched_att f = read_att(ma);
+	const struct mailimap_msg_att_body_section *body = f.body;
+	uint32_t uid = f.uid;
+
 	if (body == NULL ||
 	    bsearch(&uid, want, nwant, sizeof(*want), cmp_uid) == NULL)
 		return 0;
@@ -202,6 +218,54 @@ tg_imap_fetch(struct tg_imap *im, const uint32_t *uids, size_t n,
 		mailimap_fetch_list_free(res);
 	free(want);
 	return ret;
+}
+
+/* Records one FETCH response's RFC822.SIZE if it names one of uids. */
+static void
+note_size(const struct mailimap_msg_att *ma, const uint32_t *uids, size_t n,
+	  uint32_t *sizes)
+{
+	struct fetched_att f = read_att(ma);
+	const uint32_t *at = bsearch(&f.uid, uids, n, sizeof(*uids), cmp_uid);
+
+	if (at != NULL)
+		sizes[at - uids] = f.size;
+}
+
+int
+tg_imap_sizes(struct tg_imap *im, const uint32_t *uids, size_t n,
+	      uint32_t *sizes, struct tg_err *err)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *res = NULL;
+	int r;
+
+	memset(sizes, 0, n * sizeof(*sizes));
+	if (n == 0)
+		return 0;
+	if (check_uids(uids, n, err) < 0)
+		return -1;
+	set = set_of_sorted(uids, n);
+	ft = tg_imap_need(mailimap_fetch_type_new_fetch_att_list_empty());
+	if (mailimap_fetch_type_new_fetch_att_list_add(
+		    ft, tg_imap_need(mailimap_fetch_att_new_uid())) !=
+		    MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(
+		    ft, tg_imap_need(mailimap_fetch_att_new_rfc822_size())) !=
+		    MAILIMAP_NO_ERROR)
+		(void)tg_imap_need(NULL); /* aborts: out of memory */
+	r = mailimap_uid_fetch(im->imap, set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return tg_imap_fail(im, r, "UID FETCH (RFC822.SIZE)", err);
+	for (clistiter *it = res ? clist_begin(res) : NULL; it != NULL;
+	     it = clist_next(it))
+		note_size(clist_content(it), uids, n, sizes);
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	return 0;
 }
 
 /* UID STORE +FLAGS.SILENT (flag); takes flag, borrows set. */
@@ -306,143 +370,4 @@ tg_imap_delete(struct tg_imap *im, const uint32_t *uids, size_t n,
 	ret = expunge_uids(im, set, err);
 	mailimap_set_free(set);
 	return ret;
-}
-
-enum wake {
-	WAKE_SERVER,
-	WAKE_FD,
-	WAKE_TIMEOUT,
-};
-
-/* Waits for the server's socket, wake_fd or nudge_fd (each ignored when
- * < 0: poll() skips it) to become readable, or the deadline. */
-static int
-wait_wake(int server_fd, int wake_fd, int nudge_fd, long long deadline,
-	  enum wake *why_r, struct tg_err *err)
-{
-	struct pollfd p[3] = {
-		{.fd = server_fd, .events = POLLIN},
-		{.fd = wake_fd, .events = POLLIN},
-		{.fd = nudge_fd, .events = POLLIN},
-	};
-
-	for (;;) {
-		long long left = deadline - tg_now_ms();
-		int r;
-
-		if (left <= 0) {
-			*why_r = WAKE_TIMEOUT;
-			return 0;
-		}
-		r = poll(p, 3, (int)left);
-		if (r > 0) {
-			*why_r = p[1].revents != 0 || p[2].revents != 0
-					 ? WAKE_FD
-					 : WAKE_SERVER;
-			return 0;
-		}
-		if (r < 0 && errno != EINTR) /* EINTR: a signal; look again */
-			return tg_err_set_temp(err, "poll: %s",
-					       strerror(errno));
-	}
-}
-
-static void
-forget_new_mail(struct tg_imap *im)
-{
-	struct mailimap_selection_info *si = im->imap->imap_selection_info;
-
-	si->sel_has_exists = 0;
-	si->sel_has_recent = 0;
-}
-
-static bool
-saw_new_mail(const struct tg_imap *im)
-{
-	const struct mailimap_selection_info *si =
-		im->imap->imap_selection_info;
-
-	return si != NULL && (si->sel_has_exists || si->sel_has_recent);
-}
-
-/* One IDLE ... DONE round. libetpan drops what the server sends before
- * "+ idling"; callers search after every return, so that costs at most
- * one timeout of delay. */
-static int
-idle_once(struct tg_imap *im, long long deadline, int wake_fd, int nudge_fd,
-	  enum wake *why_r, struct tg_err *err)
-{
-	int r;
-
-	forget_new_mail(im);
-	r = mailimap_idle(im->imap);
-	if (r != MAILIMAP_NO_ERROR)
-		return tg_imap_fail(im, r, "IDLE", err);
-	/* poll() cannot see bytes already buffered by libetpan or TLS */
-	if (im->imap->imap_stream->read_buffer_len > 0 ||
-	    tg_imap_net_pending(im->net))
-		*why_r = WAKE_SERVER;
-	else if (wait_wake(tg_imap_net_fd(im->net), wake_fd, nudge_fd, deadline,
-			   why_r, err) < 0)
-		return -1;
-	r = mailimap_idle_done(im->imap);
-	if (r != MAILIMAP_NO_ERROR)
-		return tg_imap_fail(im, r, "IDLE DONE", err);
-	return 0;
-}
-
-/* Without IDLE: wait for wake_fd, nudge_fd or the deadline, then ask with
- * NOOP. */
-static int
-sleep_then_noop(struct tg_imap *im, long long deadline, int wake_fd,
-		int nudge_fd, struct tg_err *err)
-{
-	enum wake why;
-	int r;
-
-	if (wait_wake(-1, wake_fd, nudge_fd, deadline, &why, err) < 0)
-		return -1;
-	forget_new_mail(im);
-	r = mailimap_noop(im->imap);
-	return r == MAILIMAP_NO_ERROR ? 0 : tg_imap_fail(im, r, "NOOP", err);
-}
-
-int
-tg_imap_idle(struct tg_imap *im, int timeout_ms, int wake_fd, int nudge_fd,
-	     bool *activity_r, struct tg_err *err)
-{
-	long long deadline = tg_now_ms() + timeout_ms;
-	enum wake why = WAKE_SERVER;
-
-	*activity_r = false;
-	if (im->imap->imap_state != MAILIMAP_STATE_SELECTED ||
-	    im->imap->imap_selection_info == NULL)
-		return tg_err_set(err, "IDLE on %s: no folder selected",
-				  im->host);
-	if (!im->has_idle)
-		return tg_imap_poll(im, timeout_ms, wake_fd, nudge_fd,
-				    activity_r, err);
-	/* other chatter (flag changes, expunges) goes back to waiting */
-	while (why == WAKE_SERVER && !*activity_r) {
-		if (idle_once(im, deadline, wake_fd, nudge_fd, &why, err) < 0)
-			return -1;
-		*activity_r = saw_new_mail(im);
-	}
-	return 0;
-}
-
-int
-tg_imap_poll(struct tg_imap *im, int timeout_ms, int wake_fd, int nudge_fd,
-	     bool *activity_r, struct tg_err *err)
-{
-	*activity_r = false;
-	if (im->imap->imap_state != MAILIMAP_STATE_SELECTED ||
-	    im->imap->imap_selection_info == NULL)
-		return tg_err_set(err, "NOOP on %s: no folder selected",
-				  im->host);
-	if (sleep_then_noop(im, tg_now_ms() + timeout_ms, wake_fd, nudge_fd,
-			    err) < 0)
-		return -1;
-	*activity_r = saw_new_mail(im);
-	return 0;
 }

@@ -7,8 +7,10 @@
  * committed ones: Dovecot, the daemon and PostgreSQL then work at the
  * same time instead of in turn. The fetching thread also parses the
  * messages, so the store thread only talks to PostgreSQL. At most two
- * batches are in memory. */
+ * batches are in memory, each at most the account's batch size and
+ * TG_BATCH_BYTES_MAX of mail (batch-plan.h). */
 #include "serve-session.h"
+#include "ticketgate/batch-plan.h"
 #include "ticketgate/imap.h"
 #include "ticketgate/log.h"
 #include "ticketgate/pipeline.h"
@@ -267,14 +269,13 @@ store_thread(void *arg)
 }
 
 /* Acts on the batches committed since the last call, in one command:
- * they are one run of uids. */
+ * they are one run of uids. ends[k] is the index after batch k. */
 static int
-act_on_committed(struct session *s, const uint32_t *uids, size_t n,
-		 size_t batch, size_t committed, size_t *acted,
-		 struct tg_err *err)
+act_on_committed(struct session *s, const uint32_t *uids, const size_t *ends,
+		 size_t committed, size_t *acted, struct tg_err *err)
 {
-	size_t from = *acted * batch;
-	size_t to = committed * batch < n ? committed * batch : n;
+	size_t from = *acted > 0 ? ends[*acted - 1] : 0;
+	size_t to = committed > 0 ? ends[committed - 1] : 0;
 
 	if (to <= from)
 		return 0;
@@ -287,15 +288,16 @@ act_on_committed(struct session *s, const uint32_t *uids, size_t n,
 /* The session's thread: acts on batch k-1 and fetches batch k+1 while
  * the store thread stores batch k. */
 static int
-drain_overlapped(struct session *s, const uint32_t *uids, size_t n,
-		 size_t batch, pthread_t thread, struct overlap *o,
+drain_overlapped(struct session *s, const uint32_t *uids, const size_t *ends,
+		 size_t n_batches, pthread_t thread, struct overlap *o,
 		 struct tg_err *err)
 {
 	size_t acted = 0;
 	int ret = 0;
 
-	for (size_t i = 0; i < n && ret == 0 && !serve_stopping(s->w);
-	     i += batch) {
+	for (size_t k = 0; k < n_batches && ret == 0 && !serve_stopping(s->w);
+	     k++) {
+		size_t from = k > 0 ? ends[k - 1] : 0;
 		struct batch *b;
 		size_t committed;
 		bool ended;
@@ -308,13 +310,11 @@ drain_overlapped(struct session *s, const uint32_t *uids, size_t n,
 		pthread_mutex_unlock(&o->lock);
 		if (ended)
 			break;
-		ret = act_on_committed(s, uids, n, batch, committed, &acted,
-				       err);
+		ret = act_on_committed(s, uids, ends, committed, &acted, err);
 		if (ret < 0)
 			break;
 		b = tg_xcalloc(1, sizeof(*b));
-		ret = batch_fetch(s, uids + i, n - i < batch ? n - i : batch, b,
-				  err);
+		ret = batch_fetch(s, uids + from, ends[k] - from, b, err);
 		if (ret < 0) {
 			free(b);
 			break;
@@ -341,15 +341,36 @@ drain_overlapped(struct session *s, const uint32_t *uids, size_t n,
 	/* after a failure, the next session acts on what was committed
 	 * (finish_pending) */
 	if (ret == 0)
-		ret = act_on_committed(s, uids, n, batch, o->committed, &acted,
+		ret = act_on_committed(s, uids, ends, o->committed, &acted,
 				       err);
 	return ret;
+}
+
+/* Cuts uids[0..n) into batches (ends[], returned count) by the account's
+ * batch size and TG_BATCH_BYTES_MAX; one message needs no sizes. */
+static int
+plan_batches(struct session *s, const uint32_t *uids, size_t n, size_t *ends,
+	     size_t *n_batches_r, struct tg_err *err)
+{
+	uint32_t *sizes = NULL;
+
+	if (n > 1) {
+		sizes = tg_xcalloc(n, sizeof(*sizes));
+		if (tg_imap_sizes(s->im, uids, n, sizes, err) < 0) {
+			free(sizes);
+			return -1;
+		}
+	}
+	*n_batches_r = tg_batch_plan(sizes, n, s->w->mb->account->batch,
+				     TG_BATCH_BYTES_MAX, ends);
+	free(sizes);
+	return 0;
 }
 
 int
 serve_drain(struct session *s, size_t *n_r, struct tg_err *err)
 {
-	size_t batch = s->w->mb->account->batch, n = 0;
+	size_t n = 0, n_batches = 0, *ends = NULL;
 	uint32_t *uids = NULL;
 	struct overlap o = {.s = s};
 	pthread_t thread;
@@ -359,22 +380,29 @@ serve_drain(struct session *s, size_t *n_r, struct tg_err *err)
 	if (tg_imap_search_from(s->im, s->last_uid + 1, &uids, &n, err) < 0)
 		return -1;
 	*n_r = n;
-	if (n > batch) {
+	if (n == 0)
+		return 0;
+	ends = tg_xcalloc(n, sizeof(*ends));
+	ret = plan_batches(s, uids, n, ends, &n_batches, err);
+	if (ret == 0 && n_batches > 1) {
 		pthread_mutex_init(&o.lock, NULL);
 		pthread_cond_init(&o.cond, NULL);
 		if (pthread_create(&thread, NULL, store_thread, &o) == 0) {
-			ret = drain_overlapped(s, uids, n, batch, thread, &o,
-					       err);
-			n = 0; /* done */
+			ret = drain_overlapped(s, uids, ends, n_batches,
+					       thread, &o, err);
+			n_batches = 0; /* done */
 		}
 		pthread_cond_destroy(&o.cond);
 		pthread_mutex_destroy(&o.lock);
 	}
 	/* one batch, or no thread to be had: in turn */
-	for (size_t i = 0; i < n && ret == 0 && !serve_stopping(s->w);
-	     i += batch)
-		ret = run_batch(s, uids + i, n - i < batch ? n - i : batch,
-				err);
+	for (size_t k = 0; k < n_batches && ret == 0 && !serve_stopping(s->w);
+	     k++) {
+		size_t from = k > 0 ? ends[k - 1] : 0;
+
+		ret = run_batch(s, uids + from, ends[k] - from, err);
+	}
+	free(ends);
 	free(uids);
 	return ret;
 }

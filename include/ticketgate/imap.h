@@ -76,6 +76,12 @@ TG_MUST_CHECK int tg_imap_search_from(struct tg_imap *im, uint32_t first_uid,
 typedef int tg_imap_fetch_cb(void *ctx, uint32_t uid, const char *raw,
 			     size_t len);
 
+/* The sizes (RFC822.SIZE) of uids[0..n), which must be sorted, unique and
+ * non-zero, into sizes[0..n): 0 for a message the server no longer has.
+ * One UID FETCH; the sizes are the server's word, a guide for memory. */
+TG_MUST_CHECK int tg_imap_sizes(struct tg_imap *im, const uint32_t *uids,
+				size_t n, uint32_t *sizes, struct tg_err *err);
+
 /* Fetches the whole messages uids[0..n) (BODY.PEEK[], so \Seen is not set)
  * with one UID FETCH and calls cb for each, in the server's order. The
  * whole batch is held in memory at once: the caller bounds n. UIDs that no

@@ -408,6 +408,25 @@ check_fetch_stop(struct tg_imap *im, struct sample *s, size_t n)
 	       "UID 0 is refused (libetpan would send it as *)");
 }
 
+/* The server's sizes are the bytes appended (CRLF throughout); a UID it
+ * does not have gets 0. */
+static void
+check_sizes(struct tg_imap *im, const struct sample *s, size_t n)
+{
+	struct tg_err err = {0};
+	uint32_t uids[MAX_MSGS + 1], sizes[MAX_MSGS + 1];
+
+	for (size_t i = 0; i < n; i++)
+		uids[i] = s[i].uid;
+	uids[n] = s[n - 1].uid + 1000;
+	expect(tg_imap_sizes(im, uids, n + 1, sizes, &err) == 0,
+	       "sizes: %s", err.msg);
+	for (size_t i = 0; i < n; i++)
+		expect(sizes[i] == s[i].len, "uid %u: size %u, appended %zu",
+		       (unsigned)s[i].uid, (unsigned)sizes[i], s[i].len);
+	expect(sizes[n] == 0, "a UID not there: size %u", (unsigned)sizes[n]);
+}
+
 /* Appends s[0..n) to INBOX, finds them, fetches them in one batch. */
 static void
 check_messages(struct tg_imap *im, struct sample *s, size_t n)
@@ -430,6 +449,7 @@ check_messages(struct tg_imap *im, struct sample *s, size_t n)
 		       (unsigned)s[i].uid, f ? f : "(missing)");
 	}
 	check_fetch_stop(im, s, n);
+	check_sizes(im, s, n);
 
 	search_ok(im, s[2].uid, uids, MAX_MSGS, n - 2, "from the third");
 	search_ok(im, s[n - 1].uid + 1, uids, MAX_MSGS, 0, "past the last");

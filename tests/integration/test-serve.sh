@@ -168,6 +168,31 @@ eq "poison: moved" "$(folder_count "$DV_USER" INBOX)" 0
 stored_once
 pg_psql -c "DROP TRIGGER refuse_poison ON message" >/dev/null
 
+# --- big mail: batches are cut by bytes too (32 MiB), not only by count:
+# five messages of 9 MiB with batch 100 go as three, then two
+for i in 1 2 3 4 5; do
+	/usr/bin/python3 - "$i" >"$work/big$i.eml" <<'PY'
+import base64, os, sys
+i = sys.argv[1]
+sys.stdout.write("From: big%s@client.example\r\nTo: support@example.com\r\n"
+                 "Subject: Big %s\r\nMessage-ID: <big-%s@client.example>\r\n"
+                 "Date: Sun, 22 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+                 "Content-Type: application/octet-stream\r\n"
+                 "Content-Transfer-Encoding: base64\r\n\r\n" % (i, i, i))
+b = base64.b64encode(os.urandom(9 * 1024 * 1024 * 3 // 4)).decode()
+sys.stdout.write("\r\n".join(b[k:k + 76] for k in range(0, len(b), 76)) + "\r\n")
+PY
+done
+put "$DV_USER" INBOX "$work"/big?.eml
+: >"$PG_DIR/big.log"
+"$bin" serve -c "$CONF" --once >>"$PG_DIR/big.log" 2>&1 || fail "once (big mail)"
+cat "$PG_DIR/big.log" >>"$LOG"
+eq "big mail: batches" "$(grep -o '[0-9]* messages: [0-9]* stored' "$PG_DIR/big.log" | tr '\n' ';')" \
+	"3 messages: 3 stored;2 messages: 2 stored;"
+eq "big mail: stored" "$(messages)" 23
+eq "big mail: moved" "$(folder_count "$DV_USER" INBOX)" 0
+stored_once
+
 # --- systemd: READY, WATCHDOG and STOPPING reach the notify socket
 /usr/bin/python3 - "$PG_DIR/notify.sock" >"$PG_DIR/notify.out" <<'PY' &
 import socket, sys
