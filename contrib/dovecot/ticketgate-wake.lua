@@ -17,15 +17,17 @@
 --   }
 --
 -- The request is made before Dovecot answers the delivery or APPEND; it
--- gives up after ticketgate_wake_timeout_msecs (default 500), and a lost
--- hint costs only time: the daemon still finds the mail by IDLE or polling.
+-- gives up after ticketgate_wake_timeout_msecs (default 500; the first
+-- user's value serves the whole process), and a lost hint costs only
+-- time: the daemon still finds the mail by IDLE or polling.
 
 local client = nil
 
 local function http_client(timeout)
 	if client == nil then
 		client = dovecot.http.client {
-			timeout = timeout,
+			request_timeout_msecs = timeout,
+			request_absolute_timeout_msecs = timeout,
 			max_attempts = 1,
 			user_agent = "dovecot-ticketgate-wake",
 		}
