@@ -13,11 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EX_USAGE 64
-#define EX_DATAERR 65
-#define EX_SOFTWARE 70
-#define EX_TEMPFAIL 75
+#include <sysexits.h>
 
 /* Far beyond any CRM export we expect; a bigger file is a mistake. */
 #define IMPORT_MAX_BYTES ((size_t)64 * 1024 * 1024)

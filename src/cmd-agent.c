@@ -11,10 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EX_USAGE 64
-#define EX_SOFTWARE 70
-#define EX_TEMPFAIL 75
+#include <sysexits.h>
 
 static void
 usage(void)

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 
 int
 tg_cmd_open_store(const char *cmd, const char *config_path,
@@ -33,7 +34,7 @@ tg_cmd_open_store(const char *cmd, const char *config_path,
 	if (tg_store_open(conninfo, password, st_r, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", cmd, err.msg);
 		tg_config_free(cfg_r);
-		return err.temporary ? 75 : 1;
+		return err.temporary ? EX_TEMPFAIL : 1;
 	}
 	return 0;
 }

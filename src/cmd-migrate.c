@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 #ifndef TG_SCHEMA_DIR
 #define TG_SCHEMA_DIR "/usr/share/ticketgate/schema"
@@ -42,7 +43,7 @@ tg_cmd_migrate(int argc, char **argv)
 	if (tg_store_migrate(st, schema_dir, &applied, &err) < 0 ||
 	    (cfg != NULL && tg_store_sync_config(st, cfg, &err) < 0)) {
 		fprintf(stderr, "ticketgate migrate: %s\n", err.msg);
-		status = err.temporary ? 75 : 1;
+		status = err.temporary ? EX_TEMPFAIL : 1;
 	} else {
 		printf("migrate: %d schema file%s applied\n", applied,
 		       applied == 1 ? "" : "s");

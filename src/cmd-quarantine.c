@@ -15,12 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
-#define EX_OK 0
 #define EX_FAIL 1
-#define EX_USAGE 64
-#define EX_SOFTWARE 70
-#define EX_TEMPFAIL 75
 
 /* A reason is one line of a listing; longer ones are cut. */
 #define REASON_MAX 120

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 static int
 usage(void)
@@ -136,7 +137,7 @@ tg_cmd_ticket(int argc, char **argv)
 	}
 	if (ret < 0) {
 		fprintf(stderr, "ticket: %s\n", err.msg);
-		rc = err.temporary ? 75 : 1;
+		rc = err.temporary ? EX_TEMPFAIL : 1;
 	} else if (ret == 0 && strcmp(verb, "list") != 0) {
 		fprintf(stderr, "ticket: no ticket %" PRId64 "%s\n", number,
 			field != NULL && strcmp(field, "assignee") == 0
