@@ -19,12 +19,9 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sysexits.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
-
-#define EX_OK 0
-#define EX_TEMPFAIL 75
-#define EX_CONFIG 78
 
 struct serve {
 	const char *path;
@@ -151,7 +148,7 @@ stop_workers(struct serve *sv)
 	atomic_store(&sv->stop, true);
 	while (write(sv->wake[1], "x", 1) < 0 && errno == EINTR)
 		;
-	serve_wake_stop(&sv->hints); /* it nudges the workers */
+	serve_wake_stop(&sv->hints); /* before the eventfds it writes close */
 	for (size_t i = 0; i < sv->n_workers; i++) {
 		struct serve_worker *w = &sv->workers[i];
 

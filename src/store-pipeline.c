@@ -11,27 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *
-tg_pipeline_limit_name(unsigned limits_hit)
-{
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = {
-		{TG_LIMIT_MESSAGE_BYTES, "over size limit"},
-		{TG_LIMIT_HEADER_BYTES, "parser limit: header block size"},
-		{TG_LIMIT_HEADER_COUNT, "parser limit: header count"},
-		{TG_LIMIT_HEADER_LINE, "parser limit: header field size"},
-		{TG_LIMIT_MIME_DEPTH, "parser limit: MIME depth"},
-		{TG_LIMIT_MIME_PARTS, "parser limit: MIME part count"},
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (limits_hit & names[i].bit)
-			return names[i].name;
-	return NULL;
-}
-
 /* Error text may end in half a multibyte character and holds what a
  * sender wrote: the reason keeps printable ASCII only. */
 static void
@@ -73,26 +52,6 @@ quarantine(struct tg_store *st, const char *raw, size_t len,
 	return 0;
 }
 
-/* What store-ingest needs for this source: the config's limits, and its
- * instance secret as the reply-token key unless one is given. */
-static void
-ingest_opts(const struct tg_pipeline_in *in, struct tg_ingest_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->source = in->source;
-	o->envelope_to = in->envelope_to;
-	o->department = in->department;
-	o->cfg = in->cfg;
-	o->key = in->key;
-	o->keylen = in->keylen;
-	if (o->key == NULL && in->cfg != NULL &&
-	    in->cfg->instance.secret != NULL) {
-		o->key = (const unsigned char *)in->cfg->instance.secret;
-		o->keylen = in->cfg->instance.secret_len;
-	}
-	o->flood_check = !in->reprocess;
-}
-
 /* The header block's length, so that an oversized message's sender can be
  * read without parsing the rest. */
 static size_t
@@ -124,7 +83,7 @@ notify_oversize(struct tg_store *st, const char *raw, size_t len,
 
 	tg_limits_init_default(&lim);
 	tg_message_parse(pool, raw, hlen, &lim, &msg);
-	ingest_opts(in, &opts);
+	tg_pipeline_ingest_opts(in, &opts);
 	opts.envelope_to = to;
 	tg_ingest_prepare(pool, msg, raw, hlen, &opts, &mail);
 	if (mail.cls.cls == TG_CLASS_NORMAL && mail.from_address[0] != '\0' &&
@@ -135,41 +94,6 @@ notify_oversize(struct tg_store *st, const char *raw, size_t len,
 			mail.subject, err);
 	tg_pool_free(&pool);
 	return ret;
-}
-
-void
-tg_pipeline_prepare(struct tg_pipeline_job *job, const char *raw, size_t len,
-		    const struct tg_pipeline_in *in)
-{
-	memset(job, 0, sizeof(*job));
-	job->raw = raw;
-	job->len = len;
-	job->in = in;
-	if (in->cfg != NULL)
-		job->lim = in->cfg->limits;
-	else
-		tg_limits_init_default(&job->lim);
-	if (len > job->lim.message_bytes)
-		return; /* kept whole, never parsed */
-	/* a batch keeps its jobs until stored: blocks in proportion to the
-	 * message, not a fixed 64 KiB each */
-	job->pool = tg_pool_new(len < 48 * 1024 ? 16 * 1024 : 64 * 1024);
-	tg_message_parse(job->pool, raw, len, &job->lim, &job->msg);
-	ingest_opts(in, &job->opts);
-	if (job->opts.envelope_to == NULL && in->n_recipients > 0) {
-		job->opts.envelope_to = tg_ingest_recipient(
-			job->pool, job->msg, in->recipients, in->n_recipients);
-		if (job->opts.envelope_to == NULL)
-			job->opts.envelope_to = in->recipients[0];
-	}
-	tg_ingest_prepare(job->pool, job->msg, raw, len, &job->opts,
-			  &job->mail);
-}
-
-void
-tg_pipeline_job_free(struct tg_pipeline_job *job)
-{
-	tg_pool_free(&job->pool);
 }
 
 /* Over the size limit: quarantined whole, unparsed, so the folder's

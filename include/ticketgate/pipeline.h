@@ -86,6 +86,11 @@ TG_MUST_CHECK int tg_pipeline_store(struct tg_store *st,
 				    struct tg_err *err);
 void tg_pipeline_job_free(struct tg_pipeline_job *job);
 
+/* What store-ingest needs for in's source: the config's limits, and its
+ * instance secret as the reply-token key unless in gives one. */
+void tg_pipeline_ingest_opts(const struct tg_pipeline_in *in,
+			     struct tg_ingest_opts *o);
+
 /* "over size limit", "parser limit: header count", ...: the first limit
  * in limits_hit (TG_LIMIT_* bits), or NULL when none. Static storage. */
 const char *tg_pipeline_limit_name(unsigned limits_hit);
