@@ -7,8 +7,10 @@
 #   3. runs the checks over the mail corpus (skipped when it is absent):
 #      every message under ASan + LeakSanitizer, the release binary under
 #      valgrind, and the score against the oracle (at least 97% must pass);
-#   4. builds the libFuzzer target with clang (build/fuzz) and fuzzes for
-#      TG_FUZZ_SECONDS (default 60);
+#   4. builds the libFuzzer targets with clang (build/fuzz) and fuzzes the
+#      parser for TG_FUZZ_SECONDS (default 60), the LMTP state machine for
+#      TG_FUZZ_LMTP_SECONDS (20) and the wake-up hint's parser for
+#      TG_FUZZ_WAKE_SECONDS (10);
 #   5. prints one line per stage and the total time.
 #
 # Every stage runs even when an earlier one failed (except those that need
@@ -127,7 +129,7 @@ build_fuzz() {
 		-DCMAKE_BUILD_TYPE=Debug -DTG_FUZZ=ON -DTG_SANITIZE=ON \
 		-DTG_WERROR=OFF &&
 		cmake --build "$REPO/build/fuzz" --parallel "$JOBS" \
-			--target fuzz-parse fuzz-lmtp
+			--target fuzz-parse fuzz-lmtp fuzz-wake
 }
 
 fuzz_smoke() {
@@ -135,17 +137,21 @@ fuzz_smoke() {
 		"$REPO/tests/corpus/fuzz-smoke.sh" "$REPO/build/fuzz/fuzz/fuzz-parse"
 }
 
-# The LMTP state machine, from the sessions in fuzz/lmtp-seeds (copied:
-# libFuzzer adds what it finds to its first corpus directory).
-fuzz_lmtp() {
-	local corpus=$REPO/build/fuzz/lmtp-corpus
+# A byte-stream target from its seeds in fuzz/NAME-seeds (copied: libFuzzer
+# adds what it finds to its first corpus directory): NAME SECONDS MAX_LEN.
+fuzz_seeded() {
+	local corpus=$REPO/build/fuzz/$1-corpus
 	mkdir -p "$corpus" "$REPO/build/fuzz/artifacts"
-	cp "$REPO"/fuzz/lmtp-seeds/* "$corpus/"
-	"$REPO/build/fuzz/fuzz/fuzz-lmtp" -max_total_time="${TG_FUZZ_LMTP_SECONDS:-20}" \
-		-max_len=8192 -artifact_prefix="$REPO/build/fuzz/artifacts/lmtp-" \
+	cp "$REPO"/fuzz/"$1"-seeds/* "$corpus/"
+	"$REPO/build/fuzz/fuzz/fuzz-$1" -max_total_time="$2" \
+		-max_len="$3" -artifact_prefix="$REPO/build/fuzz/artifacts/$1-" \
 		"$corpus" 2>&1 | tail -3
 	return "${PIPESTATUS[0]}"
 }
+
+# The LMTP state machine and the wake-up hint's parser.
+fuzz_lmtp() { fuzz_seeded lmtp "${TG_FUZZ_LMTP_SECONDS:-20}" 8192; }
+fuzz_wake() { fuzz_seeded wake "${TG_FUZZ_WAKE_SECONDS:-10}" 10000; }
 
 # stage NAME NEEDS COMMAND... — runs COMMAND unless the stage named NEEDS
 # (when not empty) did not pass, and records its result and time.
@@ -211,6 +217,7 @@ main() {
 	stage "fuzz: build (clang)" "$deps" build_fuzz
 	stage "fuzz: ${TG_FUZZ_SECONDS:-60} s run" "fuzz: build (clang)" fuzz_smoke
 	stage "fuzz: LMTP ${TG_FUZZ_LMTP_SECONDS:-20} s run" "fuzz: build (clang)" fuzz_lmtp
+	stage "fuzz: wake ${TG_FUZZ_WAKE_SECONDS:-10} s run" "fuzz: build (clang)" fuzz_wake
 	stop_services
 	summary
 }
