@@ -2,8 +2,8 @@
 # Wake-up hints: Dovecot's push_notification Lua driver (contrib/dovecot/)
 # tells a running `ticketgate serve` of new mail, and a mailbox that polls
 # only once an hour is read at once. Also: the listener's answers to good,
-# foreign and bad requests, a client that sends nothing, a SIGHUP that
-# binds the port again, and mail delivered while the daemon is down (the
+# foreign and bad requests, a client that sends nothing, the port taken
+# at start, a SIGHUP that binds the port again, and mail delivered while the daemon is down (the
 # hint is lost, the mail is not), also to a port that never answers.
 set -euo pipefail
 . "$(dirname "$0")/serve-lib.sh"
@@ -34,8 +34,31 @@ http() {
 	printf '%s\n' "${line%$'\r'}"
 }
 
-# --- an hour between polls, no IDLE: only a hint can bring mail in soon
+# A listener on 127.0.0.1:$port that accepts and never answers.
+mute_listener() {
+	/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+time.sleep(60)' "$port" &
+	mute=$!
+	sleep 0.3
+}
+
+# --- the port taken: the daemon says so and exits 75 (the unit restarts it)
 serve_conf idle=false poll=3600 wake="$port"
+mute_listener
+status=0
+"$bin" serve -c "$CONF" >>"$LOG" 2>&1 || status=$?
+kill "$mute" 2>/dev/null || true
+wait "$mute" 2>/dev/null || true
+eq "port taken: exit status" "$status" 75
+grep -q "wake: 127.0.0.1 port $port: bind: Address already in use" "$LOG" ||
+	fail "no reason for the port taken"
+
+# --- an hour between polls, no IDLE: only a hint can bring mail in soon
 start
 wait_for "SELECT count(*) FROM mailbox_state" 1 || fail "daemon did not start"
 grep -q "wake: listening for hints on 127.0.0.1 port $port" "$LOG" ||
@@ -85,15 +108,7 @@ grep -q "ticketgate wake-up hint to http://127.0.0.1:$port/wake failed" "$dlog" 
 	fail "Dovecot did not report the failed hint"
 # a listener that never answers holds a delivery for the script's
 # timeout (500 ms), not Dovecot's default of a minute
-/usr/bin/python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(8)
-time.sleep(60)' "$port" &
-mute=$!
-sleep 0.3
+mute_listener
 t0=$(date +%s%N)
 hinted_put "$DV_USER" INBOX "$work/6.eml"
 ms=$((($(date +%s%N) - t0) / 1000000))
