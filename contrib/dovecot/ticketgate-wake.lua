@@ -16,10 +16,15 @@
 --     ticketgate_wake_url = http://127.0.0.1:8119/wake
 --   }
 --
--- The request is made before Dovecot answers the delivery or APPEND; it
--- gives up after ticketgate_wake_timeout_msecs (default 500; the first
--- user's value serves the whole process), and a lost hint costs only
--- time: the daemon still finds the mail by IDLE or polling.
+-- With two daemons on the same mailboxes (one works them, the other waits
+-- for the lock), name both, separated by spaces: each gets every hint.
+--
+-- The requests are made one after another before Dovecot answers the
+-- delivery or APPEND; each gives up after ticketgate_wake_timeout_msecs
+-- (default 500; the first user's value serves the whole process), and a
+-- lost hint costs only time: the daemon still finds the mail by IDLE or
+-- polling. A refused connection costs next to nothing, a host that does
+-- not answer the whole timeout, on every delivery.
 
 local client = nil
 
@@ -42,12 +47,16 @@ local function escape(s)
 end
 
 function dovecot_lua_notify_begin_txn(user)
-	local url = user:plugin_getenv("ticketgate_wake_url")
+	local setting = user:plugin_getenv("ticketgate_wake_url")
 	local timeout = tonumber(user:plugin_getenv("ticketgate_wake_timeout_msecs"))
-	if url == nil or url == "" then
+	local urls = {}
+	for url in string.gmatch(setting or "", "%S+") do
+		urls[#urls + 1] = url
+	end
+	if #urls == 0 then
 		return nil
 	end
-	return { url = url, timeout = timeout or 500,
+	return { urls = urls, timeout = timeout or 500,
 		 user = user.username, folders = {} }
 end
 
@@ -65,21 +74,27 @@ function dovecot_lua_notify_event_message_append(ctx, event)
 	note(ctx, event)
 end
 
+local function hint(ctx, url, folder)
+	local req = http_client(ctx.timeout):request {
+		url = url .. "?user=" .. escape(ctx.user) ..
+			"&mailbox=" .. escape(folder),
+		method = "POST",
+	}
+	local resp = req:submit()
+	local status = resp:status()
+	if status ~= 204 and status ~= 404 then
+		dovecot.i_warning("ticketgate wake-up hint to " .. url ..
+			" failed: " .. status .. " " .. (resp:reason() or ""))
+	end
+end
+
 function dovecot_lua_notify_end_txn(ctx)
 	if ctx == nil then
 		return
 	end
 	for folder in pairs(ctx.folders) do
-		local req = http_client(ctx.timeout):request {
-			url = ctx.url .. "?user=" .. escape(ctx.user) ..
-				"&mailbox=" .. escape(folder),
-			method = "POST",
-		}
-		local resp = req:submit()
-		local status = resp:status()
-		if status ~= 204 and status ~= 404 then
-			dovecot.i_warning("ticketgate wake-up hint to " .. ctx.url ..
-				" failed: " .. status .. " " .. (resp:reason() or ""))
+		for _, url in ipairs(ctx.urls) do
+			hint(ctx, url, folder)
 		end
 	end
 end

@@ -4,13 +4,14 @@
 # only once an hour is read at once. Also: the listener's answers to good,
 # foreign and bad requests, a client that sends nothing, the port taken
 # at start, a SIGHUP that binds the port again, and mail delivered while the daemon is down (the
-# hint is lost, the mail is not), also to a port that never answers.
+# hint is lost, the mail is not), also to a port that never answers; and
+# two daemons on one mailbox, both told of new mail.
 set -euo pipefail
 . "$(dirname "$0")/serve-lib.sh"
 serve_setup "$1" "$2"
 work=$PG_DIR/mail
 mkdir -p "$work"
-for i in $(seq 1 7); do mail "$i" >"$work/$i.eml"; done
+for i in $(seq 1 8); do mail "$i" >"$work/$i.eml"; done
 port=$(dv_free_port)
 dv_enable_wake "http://127.0.0.1:$port/wake"
 
@@ -123,6 +124,39 @@ hinted_put "$DV_USER" INBOX "$work/7.eml"
 wait_for "SELECT count(*) FROM message" 7 10 || fail "hinted pick-up after a restart"
 kill -TERM "$daemon"
 wait "$daemon" || fail "daemon exit status $?"
+daemon=
+
+# --- two daemons on the mailbox, both named in ticketgate_wake_url: the
+# one at the second URL started first and works it, the other waits for
+# the lock; the hint reaches the one that works
+port2=$(dv_free_port)
+dv_disable_wake
+dv_enable_wake "http://127.0.0.1:$port/wake http://127.0.0.1:$port2/wake"
+cp "$CONF" "$PG_DIR/conf/first-url.conf"
+serve_conf idle=false poll=3600 wake="$port2"
+: >"$LOG"
+start
+working=$daemon
+for _ in $(seq 100); do
+	grep -q "main/INBOX: connected; polling" "$LOG" && break
+	sleep 0.1
+done
+"$bin" serve -c "$PG_DIR/conf/first-url.conf" >>"$LOG" 2>&1 &
+waiting=$!
+fail_both() {
+	kill -9 "$waiting" 2>/dev/null || true
+	fail "$@"
+}
+for _ in $(seq 100); do
+	grep -q "another daemon works this mailbox" "$LOG" && break
+	sleep 0.1
+done
+grep -q "another daemon works this mailbox" "$LOG" || fail_both "the second daemon did not wait"
+hinted_put "$DV_USER" INBOX "$work/8.eml"
+wait_for "SELECT count(*) FROM message" 8 10 || fail_both "the working daemon got no hint"
+kill -TERM "$waiting" "$working"
+wait "$waiting" || fail_both "waiting daemon exit status $?"
+wait "$working" || fail "working daemon exit status $?"
 daemon=
 
 eq "stored once" "$(q "SELECT count(*) - count(DISTINCT message_id) FROM message")" 0
