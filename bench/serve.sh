@@ -306,7 +306,7 @@ latency() {
 	EOF
 	latency_round "" latency lone ""
 	LAT_RSS=$ROUND_RSS
-	port=$(dv_free_port)
+	port=$(dv_free_fixed_port)
 	dv_enable_wake "http://127.0.0.1:$port/wake"
 	latency_round -hinted hinted hinted-lone "$port"
 	HINT_RSS=$ROUND_RSS

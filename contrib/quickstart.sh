@@ -33,7 +33,7 @@ pg_start
 dv_start
 smtp_start
 # Dovecot tells the daemon of new mail at once (contrib/dovecot/)
-wake_port=$(dv_free_port)
+wake_port=$(dv_free_fixed_port)
 dv_enable_wake "http://127.0.0.1:$wake_port/wake"
 echo "== PostgreSQL on 127.0.0.1:$PG_PORT, data in $PG_DIR"
 echo "== Dovecot on 127.0.0.1:$DV_PORT_IMAPS (IMAPS), mail in $DV_DIR"

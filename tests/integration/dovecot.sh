@@ -13,6 +13,8 @@
 #                  fallbacks); and the plain port on DV_NOTLS_HOST
 #                  (127.0.0.3), where it offers no STARTTLS.
 #   dv_doveadm ARGS...          doveadm against this instance
+#   dv_free_port / dv_free_fixed_port  a free TCP port on 127.0.0.1; the
+#                  second below the ephemeral range (see there)
 #   dv_enable_wake URL          loads contrib/dovecot/ticketgate-wake.lua
 #                  (push_notification's Lua driver), which sends every
 #                  user's new-mail hints to URL; reloads a running server
@@ -32,6 +34,23 @@ DV_NOTLS_HOST=127.0.0.3
 
 dv_free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# A free port below the ephemeral range, for a listener that a test stops
+# and starts again: no outgoing connection can take it in between.
+dv_free_fixed_port() {
+	/usr/bin/python3 -c '
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randrange(10000, low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(port)
+    break'
 }
 
 # A CA, a server certificate it signs (DNS:localhost, IP:127.0.0.1 only) and

@@ -12,13 +12,22 @@ serve_setup "$1" "$2"
 work=$PG_DIR/mail
 mkdir -p "$work"
 for i in $(seq 1 8); do mail "$i" >"$work/$i.eml"; done
-port=$(dv_free_port)
+port=$(dv_free_fixed_port)
 dv_enable_wake "http://127.0.0.1:$port/wake"
 
 # doveadm save runs the Lua driver itself and warns on its stderr
 dlog=$PG_DIR/doveadm.log
 : >"$dlog"
 hinted_put() { put "$@" 2>>"$dlog"; }
+
+# Waits up to 10 s for a line of the daemon's log.
+wait_log() {
+	for _ in $(seq 100); do
+		grep -q "$1" "$LOG" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 start() {
 	"$bin" serve -c "$CONF" "$@" >>"$LOG" 2>&1 &
@@ -37,15 +46,21 @@ http() {
 
 # A listener on 127.0.0.1:$port that accepts and never answers.
 mute_listener() {
+	rm -f "$PG_DIR/mute.ready"
 	/usr/bin/python3 -c '
 import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen(8)
-time.sleep(60)' "$port" &
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$port" "$PG_DIR/mute.ready" &
 	mute=$!
-	sleep 0.3
+	for _ in $(seq 100); do
+		[ -e "$PG_DIR/mute.ready" ] && return 0
+		sleep 0.05
+	done
+	fail "the listener that never answers did not start"
 }
 
 # --- the port taken: the daemon says so and exits 75 (the unit restarts it)
@@ -60,11 +75,10 @@ grep -q "wake: 127.0.0.1 port $port: bind: Address already in use" "$LOG" ||
 	fail "no reason for the port taken"
 
 # --- an hour between polls, no IDLE: only a hint can bring mail in soon
+: >"$LOG"
 start
-wait_for "SELECT count(*) FROM mailbox_state" 1 || fail "daemon did not start"
-grep -q "wake: listening for hints on 127.0.0.1 port $port" "$LOG" ||
-	fail "no wake listener"
-grep -q "main/INBOX: connected; polling" "$LOG" || fail "not polling"
+wait_log "wake: listening for hints on 127.0.0.1 port $port" || fail "no wake listener"
+wait_log "main/INBOX: connected; polling" || fail "not polling"
 t0=$(date +%s%N)
 hinted_put "$DV_USER" INBOX "$work/1.eml"
 wait_for "SELECT count(*) FROM message" 1 10 || fail "a hint did not bring the mail in"
@@ -118,7 +132,9 @@ wait "$mute" 2>/dev/null || true
 echo "delivery with a listener that never answers: $ms ms"
 [ "$ms" -lt 5000 ] || fail "a hung listener held the delivery $ms ms"
 eq "failed hints while down" "$(grep -c "wake-up hint .* failed" "$dlog")" 2
+: >"$LOG"
 start
+wait_log "wake: listening for hints" || fail "no wake listener after a restart"
 wait_for "SELECT count(*) FROM message" 6 10 || fail "mail delivered while down"
 hinted_put "$DV_USER" INBOX "$work/7.eml"
 wait_for "SELECT count(*) FROM message" 7 10 || fail "hinted pick-up after a restart"
@@ -129,7 +145,7 @@ daemon=
 # --- two daemons on the mailbox, both named in ticketgate_wake_url: the
 # one at the second URL started first and works it, the other waits for
 # the lock; the hint reaches the one that works
-port2=$(dv_free_port)
+port2=$(dv_free_fixed_port)
 dv_disable_wake
 dv_enable_wake "http://127.0.0.1:$port/wake http://127.0.0.1:$port2/wake"
 cp "$CONF" "$PG_DIR/conf/first-url.conf"
@@ -137,21 +153,14 @@ serve_conf idle=false poll=3600 wake="$port2"
 : >"$LOG"
 start
 working=$daemon
-for _ in $(seq 100); do
-	grep -q "main/INBOX: connected; polling" "$LOG" && break
-	sleep 0.1
-done
+wait_log "main/INBOX: connected; polling" || fail "the first daemon did not start"
 "$bin" serve -c "$PG_DIR/conf/first-url.conf" >>"$LOG" 2>&1 &
 waiting=$!
 fail_both() {
 	kill -9 "$waiting" 2>/dev/null || true
 	fail "$@"
 }
-for _ in $(seq 100); do
-	grep -q "another daemon works this mailbox" "$LOG" && break
-	sleep 0.1
-done
-grep -q "another daemon works this mailbox" "$LOG" || fail_both "the second daemon did not wait"
+wait_log "another daemon works this mailbox" || fail_both "the second daemon did not wait"
 hinted_put "$DV_USER" INBOX "$work/8.eml"
 wait_for "SELECT count(*) FROM message" 8 10 || fail_both "the working daemon got no hint"
 kill -TERM "$waiting" "$working"
