@@ -22,6 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A drain takes at most this many batches, so that the sizes of a big
+ * backlog are asked for (and held) a piece at a time; the caller drains
+ * again at once while there is more. */
+#define DRAIN_BATCHES_MAX 100
+
 struct fetched {
 	uint32_t uid;
 	char *raw;
@@ -382,6 +387,11 @@ serve_drain(struct session *s, size_t *n_r, struct tg_err *err)
 	*n_r = n;
 	if (n == 0)
 		return 0;
+	if (n > DRAIN_BATCHES_MAX * s->w->mb->account->batch) {
+		n = DRAIN_BATCHES_MAX * s->w->mb->account->batch;
+		tg_log(TG_LOG_INFO, "%s: %zu new messages; taking %zu now",
+		       name(s), *n_r, n);
+	}
 	ends = tg_xcalloc(n, sizeof(*ends));
 	ret = plan_batches(s, uids, n, ends, &n_batches, err);
 	if (ret == 0 && n_batches > 1) {

@@ -32,11 +32,12 @@ serve_stopping(const struct serve_worker *w)
 int serve_after_commit(struct session *s, const uint32_t *uids, size_t n,
 		       struct tg_err *err);
 
-/* Fetches and stores everything after s->last_uid, in batches of the
- * account's size, each in one transaction with the new position and
- * acted on only after its commit. With more than one batch, the next
- * batch is fetched (and the last one moved) while one is stored. *n_r
- * says how many messages there were. */
+/* Fetches and stores what came after s->last_uid, in batches of the
+ * account's size (and 32 MiB), each in one transaction with the new
+ * position and acted on only after its commit; at most 100 batches a
+ * call. With more than one batch, the next batch is fetched (and the
+ * last one moved) while one is stored. *n_r says how many new messages
+ * there were: more than were taken when a backlog was cut. */
 int serve_drain(struct session *s, size_t *n_r, struct tg_err *err);
 
 #endif

@@ -193,6 +193,33 @@ eq "big mail: stored" "$(messages)" 23
 eq "big mail: moved" "$(folder_count "$DV_USER" INBOX)" 0
 stored_once
 
+# --- a backlog: a drain takes at most 100 batches, then drains again;
+# 150 messages with batch 1 go as a drain of 100 and one of 50
+backlog=$PG_DIR/backlog
+mkdir -p "$backlog"
+for i in $(seq 101 250); do mail "$i" >"$backlog/$i.eml"; done
+# as a delivery agent leaves them (doveadm would take a process each)
+/usr/bin/python3 - "$backlog" "$DV_DIR/mail/support/Maildir" <<'PY'
+import os, shutil, sys
+src, maildir = sys.argv[1:]
+st = os.stat(maildir)
+for i, name in enumerate(sorted(os.listdir(src))):
+    tmp = os.path.join(maildir, "tmp", "backlog%d" % i)
+    shutil.copyfile(os.path.join(src, name), tmp)
+    os.chown(tmp, st.st_uid, st.st_gid)
+    os.rename(tmp, os.path.join(maildir, "new", "%d.backlog%d.test" % (1700000000 + i, i)))
+PY
+serve_conf batch=1
+: >"$PG_DIR/backlog.log"
+"$bin" serve -c "$CONF" --once >>"$PG_DIR/backlog.log" 2>&1 || fail "once (backlog)"
+cat "$PG_DIR/backlog.log" >>"$LOG"
+grep -q "main/INBOX: 150 new messages; taking 100 now" "$PG_DIR/backlog.log" ||
+	fail "the backlog was not cut"
+eq "backlog: stored" "$(messages)" 173
+eq "backlog: moved" "$(folder_count "$DV_USER" INBOX)" 0
+stored_once
+serve_conf
+
 # --- systemd: READY, WATCHDOG and STOPPING reach the notify socket
 /usr/bin/python3 - "$PG_DIR/notify.sock" >"$PG_DIR/notify.out" <<'PY' &
 import socket, sys
