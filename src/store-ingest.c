@@ -319,28 +319,6 @@ follow_up(struct tg_store *st, const struct tg_ingest_mail *m,
 	return 0;
 }
 
-/* A new ticket with its requester ($5) as participant. Departments ($3,
- * by name) are created on first use; when the CTE inserts nothing, its
- * snapshot cannot see the row it found, so the lookup runs again
- * outside it. */
-static const char sql_ticket_insert[] =
-	"WITH d AS (INSERT INTO department (name) SELECT $3::text "
-	"WHERE NOT EXISTS (SELECT 1 FROM department WHERE name = $3::text) "
-	"ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name "
-	"RETURNING id), t AS (INSERT INTO ticket (subject, status, "
-	"priority, channel, department_id, account_id, requester_id, address, "
-	"previous_ticket_id, tags, language, sla_policy, created_at, "
-	"first_response_due, resolution_due) VALUES ($1, $2::ticket_status, "
-	"'medium', 'email', COALESCE((SELECT id FROM d), "
-	"(SELECT id FROM department WHERE name = $3::text)), $4::bigint, "
-	"$5::bigint, $6, $7::bigint, string_to_array($8, E'\\n'), $9, $10, "
-	"to_timestamp($11::bigint), to_timestamp($12::bigint), "
-	"to_timestamp($13::bigint)) RETURNING id, number), "
-	"p AS (INSERT INTO participant (ticket_id, contact_id, role) "
-	"SELECT id, $5::bigint, 'requester' FROM t "
-	"WHERE $5::bigint IS NOT NULL) "
-	"SELECT id, number FROM t";
-
 /* Due times of a new medium-priority ticket: the account's policy (the
  * default when it has none, or one the configuration does not know),
  * counted in the policy's calendar from now. Without a configuration
@@ -389,36 +367,31 @@ department_for(const struct tg_ingest_mail *m, const struct ingest_state *s)
 	return tg_ingest_department_by_status(status);
 }
 
-static int
-ticket_create(struct tg_store *st, const struct tg_ingest_mail *m,
-	      struct ingest_state *s, struct tg_err *err)
-{
+/* A new ticket's 13 parameters, with the buffers they point into. */
+struct ticket_params {
 	struct store_id acc, req, prev;
 	struct sla_times sla;
 	const char *vals[13];
-	PGresult *res = NULL;
+};
 
-	vals[0] = m->subject;
-	vals[1] = s->new_status;
-	vals[2] = department_for(m, s);
-	vals[3] = store_id_param(&acc, s->account_id);
-	vals[4] = store_id_param(&req, s->contact_id);
-	vals[5] = m->envelope_to;
-	vals[6] = store_id_param(&prev, s->previous_ticket_id);
-	vals[7] = m->tags;
-	vals[8] = m->address != NULL ? m->address->language : NULL;
-	sla_for_new_ticket(m, s, &sla);
-	vals[9] = sla.policy;
-	vals[10] = sla.created;
-	vals[11] = sla.policy != NULL ? sla.first_due : NULL;
-	vals[12] = sla.policy != NULL ? sla.resolution_due : NULL;
-	if (store_run(st, sql_ticket_insert, 13, vals, NULL, NULL, PGRES_TUPLES_OK,
-		"ticket insert", &res, err) < 0)
-		return -1;
-	s->ticket_id = store_get_id(res, 0, 0);
-	s->ticket_number = store_get_id(res, 0, 1);
-	PQclear(res);
-	return 0;
+static void
+ticket_params(const struct tg_ingest_mail *m, const struct ingest_state *s,
+	      struct ticket_params *p)
+{
+	p->vals[0] = m->subject;
+	p->vals[1] = s->new_status;
+	p->vals[2] = department_for(m, s);
+	p->vals[3] = store_id_param(&p->acc, s->account_id);
+	p->vals[4] = store_id_param(&p->req, s->contact_id);
+	p->vals[5] = m->envelope_to;
+	p->vals[6] = store_id_param(&p->prev, s->previous_ticket_id);
+	p->vals[7] = m->tags;
+	p->vals[8] = m->address != NULL ? m->address->language : NULL;
+	sla_for_new_ticket(m, s, &p->sla);
+	p->vals[9] = p->sla.policy;
+	p->vals[10] = p->sla.created;
+	p->vals[11] = p->sla.policy != NULL ? p->sla.first_due : NULL;
+	p->vals[12] = p->sla.policy != NULL ? p->sla.resolution_due : NULL;
 }
 
 static const char sql_participant_add[] =
@@ -481,53 +454,133 @@ static const char sql_message_insert[] =
 	"FROM msg, ticket t WHERE t.id = $1::bigint AND $20 IS NOT NULL) "
 	"SELECT id FROM msg";
 
+/* A message's 20 parameters ($1 the ticket's id), with the buffers they
+ * point into. */
+struct message_params {
+	struct store_id t, c, a, d;
+	const char *vals[20];
+	int lens[20], fmts[20];
+};
+
+static void
+message_params(const struct tg_ingest_mail *m, const struct ingest_state *s,
+	       bool ack, struct message_params *p)
+{
+	const struct tg_message *msg = m->msg;
+
+	memset(p->lens, 0, sizeof(p->lens));
+	memset(p->fmts, 0, sizeof(p->fmts));
+	p->vals[0] = store_id_param(&p->t, s->ticket_id);
+	p->vals[1] = s->agent_id != 0     ? "agent"
+		     : s->contact_id != 0 ? "customer"
+					  : "system";
+	p->vals[2] = store_id_param(&p->c, s->contact_id);
+	p->vals[3] = store_id_param(&p->a, s->agent_id);
+	p->vals[4] = m->message_id;
+	p->vals[5] = m->in_reply_to;
+	p->vals[6] = m->references;
+	p->vals[7] = m->from_address;
+	p->vals[8] = m->from_name;
+	p->vals[9] = m->to_list;
+	p->vals[10] = m->cc_list;
+	p->vals[11] = m->subject;
+	if (msg->has_date) {
+		snprintf(p->d.s, sizeof(p->d.s), "%" PRId64, msg->date);
+		p->vals[12] = p->d.s;
+	} else {
+		p->vals[12] = NULL;
+	}
+	p->vals[13] = tg_mail_class_name(m->cls.cls);
+	p->vals[14] = m->text;
+	p->vals[15] = m->reply_text;
+	p->vals[16] = m->raw;
+	p->vals[17] = (const char *)m->raw_sha256;
+	p->vals[18] = m->source;
+	p->vals[19] = ack ? m->from_address : NULL;
+	/* bounds: raw is capped at TG_INGEST_MAX_BYTES, far below INT_MAX */
+	p->lens[16] = (int)m->raw_len;
+	p->fmts[16] = 1;
+	p->lens[17] = 32;
+	p->fmts[17] = 1;
+}
+
 static int
 message_insert(struct tg_store *st, const struct tg_ingest_mail *m,
 	       const struct ingest_state *s, bool ack, int64_t *id_r,
 	       struct tg_err *err)
 {
-	struct store_id t, c, a, d;
-	const char *vals[20];
-	int lens[20] = {0}, fmts[20] = {0};
-	const struct tg_message *msg = m->msg;
+	struct message_params p;
 	PGresult *res = NULL;
 
-	vals[0] = store_id_param(&t, s->ticket_id);
-	vals[1] = s->agent_id != 0     ? "agent"
-		  : s->contact_id != 0 ? "customer"
-				       : "system";
-	vals[2] = store_id_param(&c, s->contact_id);
-	vals[3] = store_id_param(&a, s->agent_id);
-	vals[4] = m->message_id;
-	vals[5] = m->in_reply_to;
-	vals[6] = m->references;
-	vals[7] = m->from_address;
-	vals[8] = m->from_name;
-	vals[9] = m->to_list;
-	vals[10] = m->cc_list;
-	vals[11] = m->subject;
-	if (msg->has_date) {
-		snprintf(d.s, sizeof(d.s), "%" PRId64, msg->date);
-		vals[12] = d.s;
-	} else {
-		vals[12] = NULL;
-	}
-	vals[13] = tg_mail_class_name(m->cls.cls);
-	vals[14] = m->text;
-	vals[15] = m->reply_text;
-	vals[16] = m->raw;
-	vals[17] = (const char *)m->raw_sha256;
-	vals[18] = m->source;
-	vals[19] = ack ? m->from_address : NULL;
-	/* bounds: raw is capped at TG_INGEST_MAX_BYTES, far below INT_MAX */
-	lens[16] = (int)m->raw_len;
-	fmts[16] = 1;
-	lens[17] = 32;
-	fmts[17] = 1;
-	if (store_run(st, sql_message_insert, 20, vals, lens, fmts, PGRES_TUPLES_OK,
-		"message insert", &res, err) < 0)
+	message_params(m, s, ack, &p);
+	if (store_run(st, sql_message_insert, 20, p.vals, p.lens, p.fmts,
+		      PGRES_TUPLES_OK, "message insert", &res, err) < 0)
 		return -1;
 	*id_r = store_get_id(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+/* A new ticket, its requester ($5) as participant, and its first message
+ * in one statement: one round trip fewer on the path every new ticket
+ * takes. $1-$13 are ticket_params(), $14-$32 message_params()' $2-$20.
+ * Departments ($3, by name) are created on first use; when the CTE
+ * inserts nothing, its snapshot cannot see the row it found, so the
+ * lookup runs again outside it. */
+static const char sql_ticket_message_insert[] =
+	"WITH d AS (INSERT INTO department (name) SELECT $3::text "
+	"WHERE NOT EXISTS (SELECT 1 FROM department WHERE name = $3::text) "
+	"ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name "
+	"RETURNING id), t AS (INSERT INTO ticket (subject, status, "
+	"priority, channel, department_id, account_id, requester_id, address, "
+	"previous_ticket_id, tags, language, sla_policy, created_at, "
+	"first_response_due, resolution_due) VALUES ($1, $2::ticket_status, "
+	"'medium', 'email', COALESCE((SELECT id FROM d), "
+	"(SELECT id FROM department WHERE name = $3::text)), $4::bigint, "
+	"$5::bigint, $6, $7::bigint, string_to_array($8, E'\\n'), $9, $10, "
+	"to_timestamp($11::bigint), to_timestamp($12::bigint), "
+	"to_timestamp($13::bigint)) RETURNING id, number, address), "
+	"p AS (INSERT INTO participant (ticket_id, contact_id, role) "
+	"SELECT id, $5::bigint, 'requester' FROM t "
+	"WHERE $5::bigint IS NOT NULL), "
+	"msg AS (INSERT INTO message (ticket_id, direction, author_kind, "
+	"contact_id, agent_id, message_id, in_reply_to, refs, from_address, "
+	"from_name, to_addresses, cc_addresses, subject, sent_at, class, "
+	"body_text, reply_text, raw, raw_sha256, source) SELECT t.id, "
+	"'inbound', $14::author_kind, $15::bigint, $16::bigint, $17, "
+	"string_to_array($18, E'\\n'), string_to_array($19, E'\\n'), $20, "
+	"$21, string_to_array($22, E'\\n'), string_to_array($23, E'\\n'), "
+	"$24, to_timestamp($25::double precision), $26, $27, $28, $29, $30, "
+	"$31 FROM t RETURNING id), "
+	"ack AS (INSERT INTO outbox (kind, ticket_id, cause_id, recipients, "
+	"address) SELECT 'ack', t.id, msg.id, ARRAY[lower($32)], t.address "
+	"FROM msg, t WHERE $32 IS NOT NULL) "
+	"SELECT t.id, t.number, msg.id FROM t, msg";
+
+static int
+ticket_message_insert(struct tg_store *st, const struct tg_ingest_mail *m,
+		      struct ingest_state *s, bool ack, int64_t *id_r,
+		      struct tg_err *err)
+{
+	struct ticket_params tp;
+	struct message_params mp;
+	const char *vals[32];
+	int lens[32] = {0}, fmts[32] = {0};
+	PGresult *res = NULL;
+
+	ticket_params(m, s, &tp);
+	message_params(m, s, ack, &mp);
+	memcpy(vals, tp.vals, sizeof(tp.vals));
+	memcpy(vals + 13, mp.vals + 1, 19 * sizeof(*vals));
+	memcpy(lens + 13, mp.lens + 1, 19 * sizeof(*lens));
+	memcpy(fmts + 13, mp.fmts + 1, 19 * sizeof(*fmts));
+	if (store_run(st, sql_ticket_message_insert, 32, vals, lens, fmts,
+		      PGRES_TUPLES_OK, "ticket and message insert", &res,
+		      err) < 0)
+		return -1;
+	s->ticket_id = store_get_id(res, 0, 0);
+	s->ticket_number = store_get_id(res, 0, 1);
+	*id_r = store_get_id(res, 0, 2);
 	PQclear(res);
 	return 0;
 }
@@ -667,18 +720,19 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 		return -1;
 	if (choose_ticket(st, m, &s, &r->action, err) < 0)
 		return -1;
-	if (s.new_status != NULL) {
-		if (ticket_create(st, m, &s, err) < 0)
+	created = s.new_status != NULL;
+	ack = created && s.contact_id != 0 &&
+	      strcmp(s.new_status, "open") == 0 && store_ack_due(m);
+	if (created) {
+		if (ticket_message_insert(st, m, &s, ack, &message, err) < 0)
 			return -1;
-		created = true;
+	} else if (message_insert(st, m, &s, ack, &message, err) < 0) {
+		return -1;
 	}
 	if (m->cls.cls != TG_CLASS_BOUNCE && m->cls.cls != TG_CLASS_LOOP &&
 	    participants_add(st, m, &s, created, err) < 0)
 		return -1;
-	ack = created && s.contact_id != 0 &&
-	      strcmp(s.new_status, "open") == 0 && store_ack_due(m);
-	if (message_insert(st, m, &s, ack, &message, err) < 0 ||
-	    attachments_add(st, m, message, err) < 0)
+	if (attachments_add(st, m, message, err) < 0)
 		return -1;
 	if (m->cls.cls == TG_CLASS_BOUNCE && s.ticket_id != 0 &&
 	    store_record_bounce(st, m, s.ticket_id, err) < 0)

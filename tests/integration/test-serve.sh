@@ -162,7 +162,7 @@ put "$DV_USER" INBOX "$work/17.eml" "$work/poison.eml" "$work/18.eml"
 grep -q "poison refused.*; storing the batch again message by message" "$LOG" ||
 	fail "spoiled batch not stored again"
 eq "poison: stored" "$(messages)" 18
-eq "poison: quarantined" "$(q "SELECT kind, reason LIKE 'store failed: message insert: %poison refused%'
+eq "poison: quarantined" "$(q "SELECT kind, reason LIKE 'store failed: ticket and message insert: %poison refused%'
 	FROM quarantine WHERE position('Case poison'::bytea IN raw) > 0")" "error|t"
 eq "poison: moved" "$(folder_count "$DV_USER" INBOX)" 0
 stored_once
