@@ -11,11 +11,23 @@
 . "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/dovecot.sh"
 
+# A test that stops on an unexpected error (set -e) must not leave its
+# daemon behind, retrying against servers that are gone: the EXIT trap
+# kills it before the servers' cleanups run.
+serve_chain_exit_trap() {
+	local prev=
+	eval "set -- $(trap -p EXIT)"
+	[ $# -ge 3 ] && prev=$3
+	# shellcheck disable=SC2064 # expand the previous trap now
+	trap "[ -z \"\${daemon:-}\" ] || kill -9 \"\$daemon\" 2>/dev/null || true; ${prev:-:}" EXIT
+}
+
 serve_setup() {
 	bin=$1
 	schema=$2
 	pg_start
 	dv_start
+	serve_chain_exit_trap
 	"$bin" migrate --conninfo "$PG_CONNINFO" --schema-dir "$schema" >/dev/null
 	mkdir -p "$PG_DIR/conf"
 	head -c 48 /dev/urandom | base64 | tr -d '\n' >"$PG_DIR/conf/secret"
