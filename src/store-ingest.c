@@ -436,26 +436,25 @@ participants_add(struct tg_store *st, const struct tg_ingest_mail *m,
 	return 0;
 }
 
-/* The message, and with it the acknowledgement ($20: the customer, NULL
- * for none), which goes from the support address the ticket was opened
- * at. */
+/* The columns every inbound message is inserted with. */
+#define MESSAGE_COLUMNS                                                       \
+	"message (ticket_id, direction, author_kind, contact_id, agent_id, "  \
+	"message_id, in_reply_to, refs, from_address, from_name, "            \
+	"to_addresses, cc_addresses, subject, sent_at, class, body_text, "    \
+	"reply_text, raw, raw_sha256, source)"
+
+/* A message on an existing ticket, or on none: message_params()' $1-$19
+ * (an acknowledgement goes only with a new ticket, see below). */
 static const char sql_message_insert[] =
-	"WITH msg AS (INSERT INTO message (ticket_id, direction, "
-	"author_kind, contact_id, agent_id, message_id, in_reply_to, refs, from_address, from_name, "
-	"to_addresses, cc_addresses, subject, sent_at, class, body_text, "
-	"reply_text, raw, raw_sha256, source) VALUES ($1::bigint, 'inbound', "
+	"INSERT INTO " MESSAGE_COLUMNS " VALUES ($1::bigint, 'inbound', "
 	"$2::author_kind, $3::bigint, $4::bigint, $5, "
 	"string_to_array($6, E'\\n'), string_to_array($7, E'\\n'), $8, $9, "
 	"string_to_array($10, E'\\n'), string_to_array($11, E'\\n'), $12, "
 	"to_timestamp($13::double precision), $14, $15, $16, $17, $18, $19) "
-	"RETURNING id), "
-	"ack AS (INSERT INTO outbox (kind, ticket_id, cause_id, recipients, "
-	"address) SELECT 'ack', t.id, msg.id, ARRAY[lower($20)], t.address "
-	"FROM msg, ticket t WHERE t.id = $1::bigint AND $20 IS NOT NULL) "
-	"SELECT id FROM msg";
+	"RETURNING id";
 
-/* A message's 20 parameters ($1 the ticket's id), with the buffers they
- * point into. */
+/* A message's 20 parameters ($1 the ticket's id, $20 the customer to
+ * acknowledge or NULL), with the buffers they point into. */
 struct message_params {
 	struct store_id t, c, a, d;
 	const char *vals[20];
@@ -506,14 +505,13 @@ message_params(const struct tg_ingest_mail *m, const struct ingest_state *s,
 
 static int
 message_insert(struct tg_store *st, const struct tg_ingest_mail *m,
-	       const struct ingest_state *s, bool ack, int64_t *id_r,
-	       struct tg_err *err)
+	       const struct ingest_state *s, int64_t *id_r, struct tg_err *err)
 {
 	struct message_params p;
 	PGresult *res = NULL;
 
-	message_params(m, s, ack, &p);
-	if (store_run(st, sql_message_insert, 20, p.vals, p.lens, p.fmts,
+	message_params(m, s, false, &p);
+	if (store_run(st, sql_message_insert, 19, p.vals, p.lens, p.fmts,
 		      PGRES_TUPLES_OK, "message insert", &res, err) < 0)
 		return -1;
 	*id_r = store_get_id(res, 0, 0);
@@ -543,10 +541,7 @@ static const char sql_ticket_message_insert[] =
 	"p AS (INSERT INTO participant (ticket_id, contact_id, role) "
 	"SELECT id, $5::bigint, 'requester' FROM t "
 	"WHERE $5::bigint IS NOT NULL), "
-	"msg AS (INSERT INTO message (ticket_id, direction, author_kind, "
-	"contact_id, agent_id, message_id, in_reply_to, refs, from_address, "
-	"from_name, to_addresses, cc_addresses, subject, sent_at, class, "
-	"body_text, reply_text, raw, raw_sha256, source) SELECT t.id, "
+	"msg AS (INSERT INTO " MESSAGE_COLUMNS " SELECT t.id, "
 	"'inbound', $14::author_kind, $15::bigint, $16::bigint, $17, "
 	"string_to_array($18, E'\\n'), string_to_array($19, E'\\n'), $20, "
 	"$21, string_to_array($22, E'\\n'), string_to_array($23, E'\\n'), "
@@ -687,7 +682,7 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 	const struct tg_ingest_mail *m = &mail;
 	struct ingest_state s;
 	struct first_look first;
-	bool created = false, ack;
+	bool created, ack;
 	int64_t message;
 
 	memset(&s, 0, sizeof(s));
@@ -726,7 +721,7 @@ ingest(struct tg_store *st, const struct tg_ingest_mail *orig,
 	if (created) {
 		if (ticket_message_insert(st, m, &s, ack, &message, err) < 0)
 			return -1;
-	} else if (message_insert(st, m, &s, ack, &message, err) < 0) {
+	} else if (message_insert(st, m, &s, &message, err) < 0) {
 		return -1;
 	}
 	if (m->cls.cls != TG_CLASS_BOUNCE && m->cls.cls != TG_CLASS_LOOP &&

@@ -7,6 +7,9 @@
 #   put USER FOLDER FILE...     appends with doveadm
 #   mail N [FROM] [TO]          prints a small message numbered N
 #   wait_for SQL WANT [SECS]    polls until the query prints WANT
+#   start [ARGS...]             runs `serve -c CONF ARGS` in the background
+#                               ($daemon), logging to LOG
+#   wait_log PATTERN            waits up to 10 s for a line of LOG
 #   fail MSG / eq WHAT GOT WANT  report and stop (killing $daemon if set)
 . "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/dovecot.sh"
@@ -127,6 +130,19 @@ wait_for() {
 
 folder_count() {
 	dv_doveadm -f flow mailbox status -u "$1" messages "$2" | sed 's/.*messages=//'
+}
+
+start() {
+	"$bin" serve -c "$CONF" "$@" >>"$LOG" 2>&1 &
+	daemon=$!
+}
+
+wait_log() {
+	for _ in $(seq 100); do
+		grep -q "$1" "$LOG" && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # A test keeps the PID of a daemon it started in daemon, so that a failure

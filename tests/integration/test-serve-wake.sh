@@ -20,19 +20,6 @@ dlog=$PG_DIR/doveadm.log
 : >"$dlog"
 hinted_put() { put "$@" 2>>"$dlog"; }
 
-# Waits up to 10 s for a line of the daemon's log.
-wait_log() {
-	for _ in $(seq 100); do
-		grep -q "$1" "$LOG" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-start() {
-	"$bin" serve -c "$CONF" "$@" >>"$LOG" 2>&1 &
-	daemon=$!
-}
 
 # The status line the listener answers a raw request with.
 http() {

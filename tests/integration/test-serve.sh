@@ -11,10 +11,6 @@ work=$PG_DIR/mail
 mkdir -p "$work"
 for i in $(seq 1 60); do mail "$i" >"$work/$i.eml"; done
 
-start() {
-	"$bin" serve -c "$CONF" "$@" >>"$LOG" 2>&1 &
-	daemon=$!
-}
 stop() {
 	local t0=$SECONDS
 	kill -TERM "$daemon"
